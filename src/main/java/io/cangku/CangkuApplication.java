@@ -1,0 +1,19 @@
+package io.cangku;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.scheduling.annotation.EnableScheduling;
+
+/** Cangku: a private OCI image registry. Features live in the subpackages; see package-info.java in each. */
+// Users live in registry storage (auth package), never in Boot's generated in-memory user.
+@SpringBootApplication(exclude = UserDetailsServiceAutoConfiguration.class)
+@ConfigurationPropertiesScan
+@EnableScheduling
+public class CangkuApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(CangkuApplication.class, args);
+    }
+}

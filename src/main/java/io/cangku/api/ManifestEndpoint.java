@@ -1,0 +1,76 @@
+package io.cangku.api;
+
+import io.cangku.oci.Digest;
+import io.cangku.oci.OciError;
+import io.cangku.oci.Reference;
+import io.cangku.oci.RegistryException;
+import io.cangku.registry.Manifest;
+import io.cangku.registry.ManifestService;
+import io.cangku.registry.RegistryProperties;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.stereotype.Component;
+
+import java.io.IOException;
+import java.util.Map;
+
+/** {@code GET}, {@code HEAD}, {@code PUT} and {@code DELETE /v2/<name>/manifests/<reference>}. */
+@Component
+class ManifestEndpoint {
+
+    private final ManifestService manifests;
+    private final RegistryProperties properties;
+
+    ManifestEndpoint(ManifestService manifests, RegistryProperties properties) {
+        this.manifests = manifests;
+        this.properties = properties;
+    }
+
+    void get(V2Route.Manifest route, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Reference reference = Reference.parse(route.reference());
+        Manifest manifest = manifests.get(route.name(), reference)
+                .orElseThrow(() -> unknown(route));
+        String etag = "\"" + manifest.digest() + "\"";
+        response.setHeader("Docker-Content-Digest", manifest.digest().toString());
+        response.setHeader("ETag", etag);
+        if (etag.equals(request.getHeader("If-None-Match"))) {
+            response.setStatus(304);
+            return;
+        }
+        response.setStatus(200);
+        response.setContentType(manifest.mediaType());
+        response.setContentLength(manifest.bytes().length);
+        if (!"HEAD".equals(request.getMethod())) {
+            response.getOutputStream().write(manifest.bytes());
+        }
+    }
+
+    void put(V2Route.Manifest route, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Reference reference = Reference.parse(route.reference());
+        byte[] body = RequestBodies.readBounded(request, manifests.maxManifestBytes(), manifests.manifestTooLarge());
+        ManifestService.PutResult result = manifests.put(route.name(), reference, request.getContentType(), body);
+        response.setStatus(201);
+        response.setHeader("Location", "/v2/" + route.name() + "/manifests/" + result.digest());
+        response.setHeader("Docker-Content-Digest", result.digest().toString());
+        // distribution-spec v1.1, pushing manifests with subject: tell the client the referrers API tracks it
+        result.subject().ifPresent(subject -> response.setHeader("OCI-Subject", subject.toString()));
+        response.setContentLength(0);
+    }
+
+    void delete(V2Route.Manifest route, HttpServletResponse response) throws IOException {
+        BlobEndpoint.requireDeletesEnabled(properties);
+        Reference reference = Reference.parse(route.reference());
+        if (!manifests.delete(route.name(), reference)) {
+            throw unknown(route);
+        }
+        response.setStatus(202);
+        response.setContentLength(0);
+    }
+
+    private static RegistryException unknown(V2Route.Manifest route) {
+        return new RegistryException(OciError.MANIFEST_UNKNOWN,
+                "manifest " + route.reference() + " is not in repository " + route.name(),
+                Map.of("name", route.name().value(), "reference", route.reference()));
+    }
+
+}

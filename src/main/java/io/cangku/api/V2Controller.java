@@ -1,0 +1,95 @@
+package io.cangku.api;
+
+import io.cangku.oci.OciError;
+import io.cangku.oci.RegistryException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * The single entry point of {@code /v2}: parses the path with {@link V2Route} and hands the request to the
+ * endpoint of that resource. (Spring's path patterns cannot capture a multi-segment name in the middle of
+ * a path, spring-framework#35213, hence one catch-all mapping and our own parser.)
+ */
+@RestController
+class V2Controller {
+
+    private final BaseEndpoint base;
+    private final BlobEndpoint blobs;
+    private final UploadEndpoint uploads;
+    private final ManifestEndpoint manifests;
+    private final ListingEndpoint listings;
+
+    V2Controller(BaseEndpoint base, BlobEndpoint blobs, UploadEndpoint uploads, ManifestEndpoint manifests,
+                 ListingEndpoint listings) {
+        this.base = base;
+        this.blobs = blobs;
+        this.uploads = uploads;
+        this.manifests = manifests;
+        this.listings = listings;
+    }
+
+    @RequestMapping({"/v2", "/v2/", "/v2/**"})
+    void handle(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        response.setHeader(OciErrorWriter.API_VERSION_HEADER, OciErrorWriter.API_VERSION);
+        V2Route route = V2Routes.of(request);
+        String method = request.getMethod();
+        switch (route) {
+            case V2Route.Base r -> {
+                allow(method, "GET", "HEAD");
+                base.check(request, response);
+            }
+            case V2Route.Catalog r -> {
+                allow(method, "GET");
+                listings.catalog(request, response);
+            }
+            case V2Route.TagList r -> {
+                allow(method, "GET");
+                listings.tags(r, request, response);
+            }
+            case V2Route.Referrers r -> {
+                allow(method, "GET");
+                listings.referrers(r, request, response);
+            }
+            case V2Route.Manifest r -> {
+                switch (allow(method, "GET", "HEAD", "PUT", "DELETE")) {
+                    case "GET", "HEAD" -> manifests.get(r, request, response);
+                    case "PUT" -> manifests.put(r, request, response);
+                    default -> manifests.delete(r, response);
+                }
+            }
+            case V2Route.Blob r -> {
+                switch (allow(method, "GET", "HEAD", "DELETE")) {
+                    case "GET", "HEAD" -> blobs.get(r, request, response);
+                    default -> blobs.delete(r, response);
+                }
+            }
+            case V2Route.UploadStart r -> {
+                allow(method, "POST");
+                uploads.start(r, request, response);
+            }
+            case V2Route.Upload r -> {
+                switch (allow(method, "GET", "PATCH", "PUT", "DELETE")) {
+                    case "GET" -> uploads.status(r, response);
+                    case "PATCH" -> uploads.patch(r, request, response);
+                    case "PUT" -> uploads.complete(r, request, response);
+                    default -> uploads.cancel(r, response);
+                }
+            }
+        }
+    }
+
+    private static String allow(String method, String... allowed) {
+        for (String candidate : allowed) {
+            if (candidate.equals(method)) {
+                return method;
+            }
+        }
+        throw new RegistryException(OciError.UNSUPPORTED, method + " is not supported here", null, 405,
+                Map.of("Allow", String.join(", ", allowed)));
+    }
+}

@@ -1,0 +1,44 @@
+package io.cangku.registry;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+import java.time.Duration;
+
+/**
+ * {@code registry.*} settings of the registry's behaviour.
+ *
+ * @param delete    whether clients may delete manifests, tags and blobs
+ * @param uploads   upload sessions
+ * @param manifests manifest limits
+ * @param listing   pagination of tags, catalog and referrers
+ */
+@Validated
+@ConfigurationProperties("registry")
+public record RegistryProperties(@DefaultValue Delete delete, @DefaultValue Uploads uploads,
+                                 @DefaultValue Manifests manifests, @DefaultValue Listing listing) {
+
+    /** @param enabled when false, every DELETE of content is answered 405 UNSUPPORTED */
+    public record Delete(@DefaultValue("true") boolean enabled) {
+    }
+
+    /**
+     * @param maxAge        an upload session untouched for longer than this is abandoned and purged
+     * @param purgeInterval how often abandoned sessions are looked for
+     */
+    public record Uploads(@DefaultValue("24h") Duration maxAge, @DefaultValue("1h") Duration purgeInterval) {
+    }
+
+    /** @param maxSize a larger manifest is refused with 413 MANIFEST_INVALID */
+    public record Manifests(@DefaultValue("4MB") DataSize maxSize) {
+    }
+
+    /** @param maxPageSize the largest {@code n} honoured by tag, catalog and referrers listings; larger asks get this many */
+    public record Listing(@DefaultValue("1000") @Min(1) @Max(100000) int maxPageSize) {
+    }
+}

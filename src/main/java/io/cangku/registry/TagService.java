@@ -1,0 +1,88 @@
+package io.cangku.registry;
+
+import io.cangku.oci.Digest;
+import io.cangku.oci.OciError;
+import io.cangku.oci.RegistryException;
+import io.cangku.oci.RepositoryName;
+import io.cangku.oci.Tag;
+import io.cangku.storage.ObjectInfo;
+import io.cangku.storage.ObjectStore;
+import io.cangku.storage.Page;
+import io.cangku.storage.StorageLayout;
+import org.springframework.stereotype.Service;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Tags: one small object per tag holding the digest it points at. Never cached, since another replica may
+ * move a tag at any moment and the spec expects the move to be visible at once.
+ */
+@Service
+public class TagService {
+
+    private static final int MAX_TAG_OBJECT_BYTES = 256;
+
+    private final ObjectStore store;
+    private final RepositoryCatalog catalog;
+
+    public TagService(ObjectStore store, RepositoryCatalog catalog) {
+        this.store = store;
+        this.catalog = catalog;
+    }
+
+    public Optional<Digest> resolve(RepositoryName repository, Tag tag) throws IOException {
+        return store.readSmall(StorageLayout.tag(repository, tag), MAX_TAG_OBJECT_BYTES)
+                .map(bytes -> Digest.parse(new String(bytes, StandardCharsets.US_ASCII).trim()));
+    }
+
+    void tag(RepositoryName repository, Tag tag, Digest digest) throws IOException {
+        store.writeSmall(StorageLayout.tag(repository, tag), digest.toString().getBytes(StandardCharsets.US_ASCII));
+    }
+
+    boolean untag(RepositoryName repository, Tag tag) throws IOException {
+        if (store.stat(StorageLayout.tag(repository, tag)).isEmpty()) {
+            return false;
+        }
+        store.delete(StorageLayout.tag(repository, tag));
+        return true;
+    }
+
+    /** Tags of a repository in lexical order, after {@code last}, at most {@code limit}. */
+    public Listing<String> list(RepositoryName repository, String last, int limit) throws IOException {
+        if (!catalog.exists(repository)) {
+            throw new RegistryException(OciError.NAME_UNKNOWN, "repository " + repository + " is not known to this registry");
+        }
+        if (limit == 0) {
+            return new Listing<>(List.of(), false);
+        }
+        String startAfter = last == null || last.isEmpty() ? null : last;
+        Page page = store.list(StorageLayout.tags(repository), startAfter, limit);
+        List<String> tags = new ArrayList<>(page.items().size());
+        for (ObjectInfo item : page.items()) {
+            tags.add(item.key().name());
+        }
+        return new Listing<>(tags, page.truncated());
+    }
+
+    /** Every tag pointing at {@code digest}: a full listing, acceptable because deletes are rare. */
+    List<Tag> tagsPointingAt(RepositoryName repository, Digest digest) throws IOException {
+        List<Tag> result = new ArrayList<>();
+        String startAfter = null;
+        Page page;
+        do {
+            page = store.list(StorageLayout.tags(repository), startAfter, 1000);
+            for (ObjectInfo item : page.items()) {
+                Tag tag = Tag.parse(item.key().name());
+                if (resolve(repository, tag).filter(digest::equals).isPresent()) {
+                    result.add(tag);
+                }
+                startAfter = item.key().name();
+            }
+        } while (page.truncated());
+        return result;
+    }
+}

@@ -1,0 +1,268 @@
+package io.cangku.registry;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.cangku.oci.Digest;
+import io.cangku.oci.OciError;
+import io.cangku.oci.RegistryException;
+import io.cangku.oci.RepositoryName;
+import io.cangku.storage.AppendOffsetMismatchException;
+import io.cangku.storage.ObjectInfo;
+import io.cangku.storage.ObjectNotFoundException;
+import io.cangku.storage.ObjectStore;
+import io.cangku.storage.Page;
+import io.cangku.storage.StorageKey;
+import io.cangku.storage.StorageLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Blob upload sessions. A session's bytes and state live in storage ({@code _uploads/<id>/}), so a PATCH or
+ * the final PUT may reach any replica. Bytes are hashed while they flow; the blob is published at its
+ * content address only after its digest matched, in one atomic move.
+ */
+@Service
+public class UploadService {
+
+    private static final Logger log = LoggerFactory.getLogger(UploadService.class);
+    private static final Pattern UPLOAD_ID = Pattern.compile("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}");
+    private static final int MAX_INFO_BYTES = 4096;
+
+    private final ObjectStore store;
+    private final BlobService blobs;
+    private final JsonMapper json;
+    private final RegistryProperties properties;
+    /**
+     * The SHA-256 state of each session after its last chunk, keyed by session and offset: the bytes
+     * before an offset never change, so an entry is never wrong, only possibly absent (another replica took
+     * the chunk, or this one restarted). Then the final PUT hashes the stored bytes instead.
+     */
+    private final Cache<String, HashState> hashStates = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterAccess(Duration.ofHours(1)).build();
+
+    public UploadService(ObjectStore store, BlobService blobs, JsonMapper json, RegistryProperties properties) {
+        this.store = store;
+        this.blobs = blobs;
+        this.json = json;
+        this.properties = properties;
+    }
+
+    /** The state of one session: how many bytes it holds. */
+    public record UploadStatus(String id, long offset) {
+    }
+
+    record UploadInfo(String repository, long startedAtEpochMilli) {
+    }
+
+    private record HashState(long offset, MessageDigest sha256) {
+    }
+
+    public UploadStatus start(RepositoryName repository) throws IOException {
+        String id = UUID.randomUUID().toString();
+        store.writeSmall(StorageLayout.uploadInfo(id),
+                json.writeValueAsBytes(new UploadInfo(repository.value(), Instant.now().toEpochMilli())));
+        store.createAppendable(StorageLayout.uploadData(id));
+        hashStates.put(id, new HashState(0, Digest.newMessageDigest(Digest.SHA256)));
+        return new UploadStatus(id, 0);
+    }
+
+    public UploadStatus status(RepositoryName repository, String id) throws IOException {
+        requireSession(repository, id);
+        return new UploadStatus(id, currentSize(id));
+    }
+
+    /**
+     * Appends a chunk. {@code rangeStart}, when the client sent a {@code Content-Range}, must equal the
+     * current size (else 416 with the current range); {@code declaredLength}, when known, must match the
+     * bytes received (else nothing is kept).
+     */
+    public UploadStatus append(RepositoryName repository, String id, Long rangeStart, Long declaredLength, InputStream body)
+            throws IOException {
+        requireSession(repository, id);
+        long offset = currentSize(id);
+        if (rangeStart != null && rangeStart != offset) {
+            throw outOfOrder(id, offset, "chunk starts at " + rangeStart + " but the upload holds " + offset + " bytes; "
+                    + "send the next chunk from offset " + offset);
+        }
+        return new UploadStatus(id, appendAt(id, offset, declaredLength, body));
+    }
+
+    /**
+     * Completes a session: appends the final chunk if there is one, verifies the digest and publishes the
+     * blob at its content address, linked into the repository. A mismatch deletes the session and stores
+     * nothing.
+     */
+    public BlobInfo complete(RepositoryName repository, String id, Digest expected, Long rangeStart, Long declaredLength,
+                             InputStream finalChunk) throws IOException {
+        requireSession(repository, id);
+        long offset = currentSize(id);
+        if (finalChunk != null) {
+            if (rangeStart != null && rangeStart != offset) {
+                throw outOfOrder(id, offset, "final chunk starts at " + rangeStart + " but the upload holds " + offset + " bytes");
+            }
+            offset = appendAt(id, offset, declaredLength, finalChunk);
+        }
+        StorageKey data = StorageLayout.uploadData(id);
+        ObjectInfo sealed = store.sealAppendable(data);
+        Digest actual = digestOf(id, expected.algorithm(), sealed.sizeBytes());
+        if (!actual.equals(expected)) {
+            discard(id);
+            throw new RegistryException(OciError.DIGEST_INVALID,
+                    "the uploaded content has digest " + actual + ", not " + expected + "; nothing was stored",
+                    Map.of("expected", expected.toString(), "actual", actual.toString()));
+        }
+        BlobInfo blob = new BlobInfo(expected, sealed.sizeBytes());
+        if (blobs.stat(expected).isPresent()) {
+            store.deleteAppendable(data); // already stored by an earlier push: keep the existing bytes
+        } else {
+            store.move(data, StorageLayout.blob(expected));
+        }
+        blobs.remember(blob);
+        blobs.link(repository, expected);
+        discard(id);
+        return blob;
+    }
+
+    /** Single-request upload: the whole blob in one body, verified against {@code expected}. */
+    public BlobInfo uploadWhole(RepositoryName repository, Digest expected, Long declaredLength, InputStream body)
+            throws IOException {
+        UploadStatus session = start(repository);
+        try {
+            return complete(repository, session.id(), expected, null, declaredLength, body);
+        } catch (IOException | RuntimeException e) {
+            discard(session.id());
+            throw e;
+        }
+    }
+
+    public void cancel(RepositoryName repository, String id) throws IOException {
+        requireSession(repository, id);
+        discard(id);
+    }
+
+    /** Removes sessions untouched for longer than {@code registry.uploads.max-age}; returns how many. */
+    public int purgeAbandoned() throws IOException {
+        Instant cutoff = Instant.now().minus(properties.uploads().maxAge());
+        Map<String, Instant> lastTouched = new HashMap<>();
+        String startAfter = null;
+        Page page;
+        do {
+            page = store.list(StorageLayout.UPLOADS, startAfter, 1000);
+            for (ObjectInfo item : page.items()) {
+                String id = item.key().relativeTo(StorageLayout.UPLOADS).split("/", 2)[0];
+                lastTouched.merge(id, item.lastModified(), (a, b) -> a.isAfter(b) ? a : b);
+                startAfter = item.key().relativeTo(StorageLayout.UPLOADS);
+            }
+        } while (page.truncated());
+        int purged = 0;
+        for (Map.Entry<String, Instant> entry : lastTouched.entrySet()) {
+            if (entry.getValue().isBefore(cutoff)) {
+                discard(entry.getKey());
+                purged++;
+            }
+        }
+        return purged;
+    }
+
+    private long appendAt(String id, long offset, Long declaredLength, InputStream body) throws IOException {
+        HashState before = hashStates.getIfPresent(id);
+        MessageDigest sha256 = null;
+        InputStream in = new LengthCheckingInputStream(body, declaredLength);
+        if (before != null && before.offset() == offset) {
+            sha256 = cloneDigest(before.sha256());
+            in = new DigestInputStream(in, sha256);
+        }
+        long newSize;
+        try {
+            newSize = store.append(StorageLayout.uploadData(id), offset, in);
+        } catch (AppendOffsetMismatchException e) {
+            // another request appended in between: the client's view is out of date
+            throw outOfOrder(id, e.currentSize(), "the upload changed concurrently; it now holds " + e.currentSize() + " bytes");
+        } catch (LengthCheckingInputStream.LengthMismatchException e) {
+            throw new RegistryException(OciError.SIZE_INVALID, e.getMessage() + "; the chunk was not stored");
+        }
+        if (sha256 != null) {
+            hashStates.put(id, new HashState(newSize, sha256));
+        } else {
+            hashStates.invalidate(id);
+        }
+        return newSize;
+    }
+
+    private Digest digestOf(String id, String algorithm, long size) throws IOException {
+        HashState state = hashStates.getIfPresent(id);
+        if (Digest.SHA256.equals(algorithm) && state != null && state.offset() == size) {
+            return Digest.fromMessageDigest(algorithm, cloneDigest(state.sha256()).digest());
+        }
+        // No hash state for these bytes here (another replica received them, or sha512): hash what is stored.
+        MessageDigest md = Digest.newMessageDigest(algorithm);
+        try (InputStream in = new DigestInputStream(store.read(StorageLayout.uploadData(id), 0, -1), md)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return Digest.fromMessageDigest(algorithm, md.digest());
+    }
+
+    private void requireSession(RepositoryName repository, String id) throws IOException {
+        Optional<UploadInfo> info = UPLOAD_ID.matcher(id).matches() ? readInfo(id) : Optional.empty();
+        if (info.isEmpty() || !info.get().repository().equals(repository.value())) {
+            throw new RegistryException(OciError.BLOB_UPLOAD_UNKNOWN,
+                    "upload " + abbreviate(id) + " is not in progress in " + repository + " (finished, cancelled, expired or never started)");
+        }
+    }
+
+    private Optional<UploadInfo> readInfo(String id) throws IOException {
+        Optional<byte[]> bytes = store.readSmall(StorageLayout.uploadInfo(id), MAX_INFO_BYTES);
+        return bytes.map(b -> json.readValue(b, UploadInfo.class));
+    }
+
+    private long currentSize(String id) throws IOException {
+        try {
+            return store.appendableSize(StorageLayout.uploadData(id));
+        } catch (ObjectNotFoundException e) {
+            throw new RegistryException(OciError.BLOB_UPLOAD_UNKNOWN, "upload " + id + " has no data; it was cancelled or completed");
+        }
+    }
+
+    private void discard(String id) throws IOException {
+        hashStates.invalidate(id);
+        store.deleteAppendable(StorageLayout.uploadData(id));
+        store.deleteAll(StorageLayout.upload(id));
+        log.debug("discarded upload {}", id);
+    }
+
+    private static RegistryException outOfOrder(String id, long offset, String message) {
+        return new RegistryException(OciError.BLOB_UPLOAD_INVALID, message, null, 416,
+                Map.of("Range", rangeHeader(offset), "Docker-Upload-UUID", id));
+    }
+
+    /** The spec's {@code Range: 0-<last byte>} of an upload; {@code 0-0} before the first byte, as distribution answers. */
+    public static String rangeHeader(long offset) {
+        return "0-" + Math.max(0, offset - 1);
+    }
+
+    private static MessageDigest cloneDigest(MessageDigest digest) {
+        try {
+            return (MessageDigest) digest.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the JDK's SHA-256 is cloneable", e);
+        }
+    }
+
+    private static String abbreviate(String id) {
+        return id.length() > 64 ? id.substring(0, 64) + "…" : id;
+    }
+}

@@ -1,0 +1,7 @@
+package io.cangku.storage;
+
+import java.time.Instant;
+
+/** What a backend knows about a stored object without reading it. */
+public record ObjectInfo(StorageKey key, long sizeBytes, Instant lastModified) {
+}

@@ -1,0 +1,90 @@
+package io.cangku.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The storage SPI: a flat namespace of keyed objects, streamed in and out, that every backend provides.
+ *
+ * <p>Every method that makes something visible does so in one atomic step (a rename, or a single S3 PUT,
+ * copy or multipart completion): a reader sees the old object, the new one, or none, never a part. Methods
+ * throw {@link IOException} for backend failures; the registry turns those into an OCI error.
+ *
+ * <p>Appendable objects carry upload sessions: bytes arrive in order, possibly through different
+ * processes (replicas), and become a plain readable object only when {@link #sealAppendable sealed}. Their
+ * state lives wholly in the backend, never in the memory of one process.
+ */
+public interface ObjectStore {
+
+    /** Size and modification time of the object at {@code key}; empty when there is none. */
+    Optional<ObjectInfo> stat(StorageKey key) throws IOException;
+
+    /**
+     * Opens {@code length} bytes of the object starting at {@code offset} ({@code length < 0}: to the end).
+     * The caller closes the stream. Throws {@link ObjectNotFoundException} when the object is absent.
+     */
+    InputStream read(StorageKey key, long offset, long length) throws IOException;
+
+    /**
+     * Reads a small object whole (links, tags, manifests, session state). Empty when absent; an object
+     * larger than {@code maxBytes} is an {@link IOException}, so no caller can be made to buffer a blob.
+     */
+    Optional<byte[]> readSmall(StorageKey key, int maxBytes) throws IOException;
+
+    /** Writes a small object whole, replacing any previous one atomically; refreshes its modification time. */
+    void writeSmall(StorageKey key, byte[] content) throws IOException;
+
+    /**
+     * Moves an object to a new key, replacing what is there, as the final publishing step after the
+     * caller verified the bytes. After it returns, {@code target} holds the bytes and {@code source} is gone.
+     */
+    void move(StorageKey source, StorageKey target) throws IOException;
+
+    /** Deletes the object; deleting an absent object is not an error. */
+    void delete(StorageKey key) throws IOException;
+
+    /** Deletes every object whose key lies under {@code prefix}; idempotent. */
+    void deleteAll(StorageKey prefix) throws IOException;
+
+    /**
+     * Lists objects whose keys lie under {@code prefix} (at any depth), in ascending key order, starting
+     * after the key {@code prefix/startAfter} when {@code startAfter} is not null, at most {@code limit} of them.
+     */
+    Page list(StorageKey prefix, String startAfter, int limit) throws IOException;
+
+    /** Starts an empty appendable object at {@code key} (an upload session's data). */
+    void createAppendable(StorageKey key) throws IOException;
+
+    /** The number of bytes appended so far; {@link ObjectNotFoundException} when there is no such object. */
+    long appendableSize(StorageKey key) throws IOException;
+
+    /**
+     * Appends the whole stream at {@code offset}, which must be the current size (otherwise
+     * {@link AppendOffsetMismatchException} and nothing changes). All or nothing: when the stream fails part
+     * way, the object keeps its previous size. Returns the new size. The caller closes the stream.
+     */
+    long append(StorageKey key, long offset, InputStream data) throws IOException;
+
+    /**
+     * Makes the appendable object durable and readable as a plain object at the same key (no further
+     * appends); returns its info. Calling it again on a sealed object returns the info again.
+     */
+    ObjectInfo sealAppendable(StorageKey key) throws IOException;
+
+    /** Discards an appendable object and whatever the backend keeps for it; idempotent. */
+    void deleteAppendable(StorageKey key) throws IOException;
+
+    /** A URL a client may fetch the object from directly, valid for {@code ttl}; empty where unsupported. */
+    default Optional<URI> presignedGet(StorageKey key, Duration ttl) throws IOException {
+        return Optional.empty();
+    }
+
+    /** The object as a local file, for zero-copy serving; empty for remote backends. */
+    default Optional<Path> localFile(StorageKey key) {
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,127 @@
+package io.cangku.storage;
+
+import io.cangku.oci.Digest;
+import io.cangku.oci.RepositoryName;
+import io.cangku.oci.Tag;
+
+/**
+ * The one map of every key the registry keeps, after distribution's {@code registry/storage/paths.go},
+ * with flat indexes so that every listing a request needs is one prefix listing (cheap on S3):
+ *
+ * <pre>
+ * blobs/&lt;alg&gt;/&lt;hex[0:2]&gt;/&lt;hex&gt;                          bytes of a blob or manifest, stored once
+ * repositories/&lt;name&gt;/_layers/&lt;alg&gt;/&lt;hex&gt;                   link: the repository may serve this blob.
+ *                                                           Empty; its modification time is when the blob
+ *                                                           was last linked (upload, mount, HEAD, manifest
+ *                                                           PUT), which garbage collection's grace period reads
+ * repositories/&lt;name&gt;/_manifests/revisions/&lt;alg&gt;/&lt;hex&gt;      link: the repository holds this manifest;
+ *                                                           content: the manifest's media type
+ * repositories/&lt;name&gt;/_manifests/tags/&lt;tag&gt;                 the digest the tag points at
+ * repositories/&lt;name&gt;/_referrers/&lt;alg&gt;/&lt;hex&gt;/&lt;alg&gt;:&lt;hex&gt;    descriptor (JSON) of a manifest whose subject
+ *                                                           is the first digest, written at its PUT
+ * _catalog/&lt;encoded name&gt;                                 marker: the repository exists
+ * _uploads/&lt;id&gt;/data                                      appendable: an upload session's bytes
+ * _uploads/&lt;id&gt;/info                                      JSON: repository and start time of the session
+ * </pre>
+ *
+ * Repository path components start with a letter or digit, so the {@code _}-prefixed names above can
+ * never collide with a nested repository ({@code a/_layers} is not a valid name).
+ */
+public final class StorageLayout {
+
+    public static final StorageKey BLOBS = StorageKey.of("blobs");
+    public static final StorageKey REPOSITORIES = StorageKey.of("repositories");
+    public static final StorageKey CATALOG = StorageKey.of("_catalog");
+    public static final StorageKey UPLOADS = StorageKey.of("_uploads");
+
+    private StorageLayout() {
+    }
+
+    public static StorageKey blob(Digest digest) {
+        return BLOBS.resolve(digest.algorithm(), digest.hex().substring(0, 2), digest.hex());
+    }
+
+    public static StorageKey repository(RepositoryName name) {
+        return REPOSITORIES.resolve(name.value());
+    }
+
+    public static StorageKey layerLink(RepositoryName name, Digest digest) {
+        return layerLinks(name).resolve(digest.algorithm(), digest.hex());
+    }
+
+    public static StorageKey layerLinks(RepositoryName name) {
+        return repository(name).resolve("_layers");
+    }
+
+    public static StorageKey manifestRevision(RepositoryName name, Digest digest) {
+        return manifestRevisions(name).resolve(digest.algorithm(), digest.hex());
+    }
+
+    public static StorageKey manifestRevisions(RepositoryName name) {
+        return repository(name).resolve("_manifests", "revisions");
+    }
+
+    public static StorageKey tags(RepositoryName name) {
+        return repository(name).resolve("_manifests", "tags");
+    }
+
+    public static StorageKey tag(RepositoryName name, Tag tag) {
+        return tags(name).resolve(tag.value());
+    }
+
+    public static StorageKey referrers(RepositoryName name, Digest subject) {
+        return repository(name).resolve("_referrers", subject.algorithm(), subject.hex());
+    }
+
+    public static StorageKey referrer(RepositoryName name, Digest subject, Digest referrer) {
+        return referrers(name, subject).resolve(referrer.toString());
+    }
+
+    public static StorageKey catalogEntry(RepositoryName name) {
+        return CATALOG.resolve(encodeCatalogName(name.value()));
+    }
+
+    public static StorageKey uploadData(String uploadId) {
+        return UPLOADS.resolve(uploadId, "data");
+    }
+
+    public static StorageKey uploadInfo(String uploadId) {
+        return UPLOADS.resolve(uploadId, "info");
+    }
+
+    public static StorageKey upload(String uploadId) {
+        return UPLOADS.resolve(uploadId);
+    }
+
+    /**
+     * Flattens a repository name into one key segment while keeping the order of names: {@code .} becomes
+     * {@code .0} and {@code /} becomes {@code .1}. Every other character of the name grammar stands for
+     * itself, and since {@code '.' < '/' < '0'} in ASCII, the encoded keys sort exactly as the names do,
+     * so the catalog is one ordered prefix listing whose {@code last} maps onto {@code startAfter}.
+     */
+    public static String encodeCatalogName(String name) {
+        StringBuilder sb = new StringBuilder(name.length() + 8);
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            switch (c) {
+                case '.' -> sb.append(".0");
+                case '/' -> sb.append(".1");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    public static String decodeCatalogName(String encoded) {
+        StringBuilder sb = new StringBuilder(encoded.length());
+        for (int i = 0; i < encoded.length(); i++) {
+            char c = encoded.charAt(i);
+            if (c == '.' && i + 1 < encoded.length()) {
+                sb.append(encoded.charAt(++i) == '1' ? '/' : '.');
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,382 @@
+package io.cangku.storage.filesystem;
+
+import io.cangku.storage.AppendOffsetMismatchException;
+import io.cangku.storage.ObjectInfo;
+import io.cangku.storage.ObjectNotFoundException;
+import io.cangku.storage.ObjectStore;
+import io.cangku.storage.Page;
+import io.cangku.storage.StorageKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * Objects as files under one root. A write goes to a temporary file in {@code <root>/.tmp} (same
+ * filesystem), is forced to disk, then renamed into place atomically, so a crash at any moment leaves either
+ * the old file or the new one, and at worst an orphaned temporary file, which is removed at the next start.
+ *
+ * <p>Appendable objects are plain files appended in place under a lock; a failed append truncates back, so
+ * a chunk is all or nothing. Sealing forces the file to disk.
+ */
+public class FilesystemObjectStore implements ObjectStore {
+
+    private static final Logger log = LoggerFactory.getLogger(FilesystemObjectStore.class);
+    private static final String TMP_DIR = ".tmp";
+    /** Temp files younger than this may belong to another process sharing the root; leave them. */
+    private static final Duration ORPHAN_AGE = Duration.ofHours(1);
+    private static final int LOCK_STRIPES = 64;
+
+    private final Path root;
+    private final Path tmp;
+    private final ReentrantLock[] appendLocks = new ReentrantLock[LOCK_STRIPES];
+
+    public FilesystemObjectStore(Path root) throws IOException {
+        this.root = root.toAbsolutePath().normalize();
+        this.tmp = this.root.resolve(TMP_DIR);
+        Files.createDirectories(tmp);
+        for (int i = 0; i < LOCK_STRIPES; i++) {
+            appendLocks[i] = new ReentrantLock();
+        }
+        removeOrphanedTempFiles();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public Optional<ObjectInfo> stat(StorageKey key) throws IOException {
+        Path file = pathOf(key);
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            if (!attributes.isRegularFile()) {
+                return Optional.empty();
+            }
+            return Optional.of(new ObjectInfo(key, attributes.size(), attributes.lastModifiedTime().toInstant()));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public InputStream read(StorageKey key, long offset, long length) throws IOException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(pathOf(key), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(key);
+        }
+        try {
+            channel.position(offset);
+            InputStream in = Channels.newInputStream(channel);
+            return length < 0 ? in : new BoundedInputStream(in, length);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Optional<byte[]> readSmall(StorageKey key, int maxBytes) throws IOException {
+        Path file = pathOf(key);
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes(maxBytes + 1);
+            if (bytes.length > maxBytes) {
+                throw new IOException(key + " is larger than " + maxBytes + " bytes");
+            }
+            return Optional.of(bytes);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void writeSmall(StorageKey key, byte[] content) throws IOException {
+        Path temp = newTempFile();
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                channel.write(java.nio.ByteBuffer.wrap(content));
+                channel.force(true);
+            }
+            publish(temp, pathOf(key));
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public void move(StorageKey source, StorageKey target) throws IOException {
+        try {
+            publish(pathOf(source), pathOf(target));
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(source);
+        }
+    }
+
+    @Override
+    public void delete(StorageKey key) throws IOException {
+        Path file = pathOf(key);
+        Files.deleteIfExists(file);
+        pruneEmptyParents(file.getParent());
+    }
+
+    @Override
+    public void deleteAll(StorageKey prefix) throws IOException {
+        Path dir = pathOf(prefix);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            List<Path> paths = walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList();
+            for (Path path : paths) {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (DirectoryNotEmptyException e) {
+                    // a concurrent writer added something; leave it
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // deleted concurrently
+        }
+        pruneEmptyParents(dir.getParent());
+    }
+
+    @Override
+    public Page list(StorageKey prefix, String startAfter, int limit) throws IOException {
+        Path dir = pathOf(prefix);
+        if (!Files.isDirectory(dir)) {
+            return new Page(List.of(), false);
+        }
+        String after = startAfter == null ? null : prefix.path() + "/" + startAfter;
+        List<StorageKey> keys = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.filter(Files::isRegularFile).forEach(path -> {
+                String relative = root.relativize(path).toString().replace('\\', '/');
+                if (after == null || relative.compareTo(after) > 0) {
+                    keys.add(new StorageKey(relative));
+                }
+            });
+        } catch (NoSuchFileException | java.io.UncheckedIOException e) {
+            // a directory vanished while walking (a concurrent delete): list what remains
+        }
+        keys.sort(null);
+        List<ObjectInfo> items = new ArrayList<>(Math.min(limit, keys.size()));
+        for (StorageKey key : keys) {
+            if (items.size() == limit) {
+                break;
+            }
+            stat(key).ifPresent(items::add);
+        }
+        return new Page(items, keys.size() > limit);
+    }
+
+    @Override
+    public void createAppendable(StorageKey key) throws IOException {
+        Path file = pathOf(key);
+        for (int attempt = 1; ; attempt++) {
+            Files.createDirectories(file.getParent());
+            try {
+                Files.createFile(file);
+                return;
+            } catch (FileAlreadyExistsException e) {
+                throw new IOException("appendable object " + key + " already exists", e);
+            } catch (NoSuchFileException e) {
+                if (attempt == 3) {
+                    throw e; // the parent keeps vanishing under a concurrent delete
+                }
+            }
+        }
+    }
+
+    @Override
+    public long appendableSize(StorageKey key) throws IOException {
+        return stat(key).orElseThrow(() -> new ObjectNotFoundException(key)).sizeBytes();
+    }
+
+    @Override
+    public long append(StorageKey key, long offset, InputStream data) throws IOException {
+        Path file = pathOf(key);
+        ReentrantLock lock = appendLocks[Math.floorMod(key.hashCode(), LOCK_STRIPES)];
+        lock.lock();
+        try (FileChannel channel = openForAppend(key, file);
+             var fileLock = channel.lock()) {
+            long size = channel.size();
+            if (size != offset) {
+                throw new AppendOffsetMismatchException(key, offset, size);
+            }
+            channel.position(offset);
+            try {
+                OutputStream out = Channels.newOutputStream(channel);
+                data.transferTo(out);
+            } catch (IOException | RuntimeException e) {
+                channel.truncate(offset);
+                throw e;
+            }
+            return channel.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static FileChannel openForAppend(StorageKey key, Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(key);
+        }
+    }
+
+    @Override
+    public ObjectInfo sealAppendable(StorageKey key) throws IOException {
+        try (FileChannel channel = FileChannel.open(pathOf(key), StandardOpenOption.WRITE)) {
+            channel.force(true);
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(key);
+        }
+        return stat(key).orElseThrow(() -> new ObjectNotFoundException(key));
+    }
+
+    @Override
+    public void deleteAppendable(StorageKey key) throws IOException {
+        delete(key);
+    }
+
+    @Override
+    public Optional<Path> localFile(StorageKey key) {
+        Path file = pathOf(key);
+        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    }
+
+    private Path pathOf(StorageKey key) {
+        // StorageKey cannot hold '..' or empty segments, so the result always lies under root.
+        return root.resolve(key.path());
+    }
+
+    private Path newTempFile() throws IOException {
+        return Files.createFile(tmp.resolve(UUID.randomUUID().toString()));
+    }
+
+    /** Renames into place, replacing the target atomically (rename(2) on one filesystem). */
+    private void publish(Path source, Path target) throws IOException {
+        // A concurrent delete may prune the freshly created parent directory; create it again and retry.
+        for (int attempt = 1; ; attempt++) {
+            Files.createDirectories(target.getParent());
+            try {
+                Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                break;
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("the storage root must be one filesystem that supports atomic rename", e);
+            } catch (NoSuchFileException e) {
+                if (attempt == 3 || !Files.exists(source)) {
+                    throw e;
+                }
+            }
+        }
+        forceDirectory(target.getParent());
+    }
+
+    /** Persists the directory entry of a rename, so the new name survives a power loss. */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // not every filesystem allows opening a directory; the rename itself already happened
+        }
+    }
+
+    /** Removes directories emptied by deletes, up to the root, so listings and walks stay small. */
+    private void pruneEmptyParents(Path dir) {
+        while (dir != null && dir.startsWith(root) && !dir.equals(root) && !dir.equals(tmp)) {
+            try {
+                Files.delete(dir);
+            } catch (IOException e) {
+                return; // not empty, already gone, or in use: stop
+            }
+            dir = dir.getParent();
+        }
+    }
+
+    private void removeOrphanedTempFiles() throws IOException {
+        Instant cutoff = Instant.now().minus(ORPHAN_AGE);
+        try (Stream<Path> files = Files.list(tmp)) {
+            for (Path file : files.toList()) {
+                try {
+                    if (Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
+                        Files.deleteIfExists(file);
+                        log.info("removed orphaned temporary file {}", file.getFileName());
+                    }
+                } catch (IOException e) {
+                    log.debug("could not remove {}: {}", file, e.toString());
+                }
+            }
+        }
+    }
+
+    /** Stops after {@code remaining} bytes; closes the underlying stream. */
+    private static final class BoundedInputStream extends java.io.FilterInputStream {
+        private long remaining;
+
+        BoundedInputStream(InputStream in, long remaining) {
+            super(in);
+            this.remaining = remaining;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                remaining--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, remaining));
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(Math.min(n, remaining));
+            remaining -= skipped;
+            return skipped;
+        }
+
+        @Override
+        public int available() throws IOException {
+            return (int) Math.min(super.available(), remaining);
+        }
+    }
+}
