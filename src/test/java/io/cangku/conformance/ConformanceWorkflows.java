@@ -48,12 +48,30 @@ import tools.jackson.databind.JsonNode;
  * state, as in the suite. The workflows share one repository and Content Management counts its tags, so they
  * run one at a time.
  *
- * <p>A subclass says where the registry is; the other hooks mirror the suite's environment variables:
+ * <p>A subclass says where the registry is; the other hooks mirror the suite's environment variables. The
+ * nested workflows take their Spring test configuration from this class (their enclosing class), not from the
+ * subclass, so a {@code @SpringBootTest} on the subclass never reaches them: start the application yourself,
+ * passing settings as command-line arguments ({@code SpringApplicationBuilder.properties} would lose to
+ * {@code application.yml}):
  * <pre>{@code
- * @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
- * class RegistryConformanceTest extends ConformanceWorkflows {
- *     @LocalServerPort int port;
- *     @Override protected URI registryUri() { return URI.create("http://127.0.0.1:" + port); }
+ * class FilesystemConformanceTest extends ConformanceWorkflows {
+ *     static ConfigurableApplicationContext registry;
+ *
+ *     @BeforeAll
+ *     static void start() {
+ *         registry = new SpringApplicationBuilder(CangkuApplication.class).run("--server.port=0",
+ *                 "--registry.storage.filesystem.root=" + Backends.newTempDir("cangku-conformance-"));
+ *     }
+ *
+ *     @AfterAll
+ *     static void stop() {
+ *         registry.close();
+ *     }
+ *
+ *     @Override
+ *     protected URI registryUri() {
+ *         return URI.create("http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port"));
+ *     }
  * }
  * }</pre>
  */
@@ -546,43 +564,31 @@ public abstract class ConformanceWorkflows {
 
         @Test
         @Order(32)
-        @DisplayName("Cross-mount: after a 201 the Location is exactly the blob's path and the blob answers 200")
-        void mountedBlobReadable() {
-            assumeTrue(mountResponse != null && mountResponse.status() == 201, "the mount was not answered 201");
-            assertThat(mountResponse.relativeLocation())
-                    .isEqualTo("/v2/" + crossmountNamespace() + "/blobs/" + streamed.digest());
-            assertStatus(http().get(mountResponse.relativeLocation()).send(), 200);
-        }
-
-        @Test
-        @Order(33)
-        @DisplayName("Cross-mount: after a 202 the Location is an upload session of the target repository")
-        void mountFallbackIsSession() {
-            assumeTrue(mountResponse != null && mountResponse.status() == 202, "the mount was not answered 202");
-            assertThat(mountResponse.relativeLocation()).startsWith("/v2/" + crossmountNamespace() + "/blobs/uploads/");
+        @DisplayName("Cross-mount: a 201 names exactly the blob's path, which answers 200; a 202 names an upload "
+                + "session of the target repository")
+        void mountOutcomeIsUsable() {
+            assertThat(mountResponse).as("the mount request of the previous step").isNotNull();
+            if (mountResponse.status() == 201) {
+                assertThat(mountResponse.relativeLocation())
+                        .isEqualTo("/v2/" + crossmountNamespace() + "/blobs/" + streamed.digest());
+                assertStatus(http().get(mountResponse.relativeLocation()).send(), 200);
+            } else {
+                assertThat(mountResponse.relativeLocation()).startsWith("/v2/" + crossmountNamespace() + "/blobs/uploads/");
+            }
         }
 
         @Test
         @Order(34)
-        @DisplayName("Cross-mount: without from, automatic mounting answers 201 when enabled")
-        void mountWithoutFromWhenAutomatic() {
-            assumeTrue(automaticCrossmount().isPresent(), "OCI_AUTOMATIC_CROSSMOUNT is not set");
-            assumeTrue(mountResponse != null && mountResponse.status() == 201, "the mount was not answered 201");
-            assumeTrue(automaticCrossmount().get(), "automatic cross-mounting is declared disabled");
+        @DisplayName("Cross-mount: without from, a mount answers 201 only where automatic mounting is declared "
+                + "enabled, otherwise 202, even though the blob is already in the target repository")
+        void mountWithoutFrom() {
             Response post = http().post(uploadsPath(crossmountNamespace())).query("mount", streamed.digest()).send();
-            assertStatus(post, 201);
-        }
-
-        @Test
-        @Order(35)
-        @DisplayName("Cross-mount: without from, a registry without automatic mounting answers 202, "
-                + "even though the blob is already in the target repository")
-        void mountWithoutFromWhenNotAutomatic() {
-            assumeTrue(automaticCrossmount().isPresent(), "OCI_AUTOMATIC_CROSSMOUNT is not set");
-            assumeTrue(mountResponse != null && mountResponse.status() == 201, "the mount was not answered 201");
-            assumeTrue(!automaticCrossmount().get(), "automatic cross-mounting is declared enabled");
-            Response post = http().post(uploadsPath(crossmountNamespace())).query("mount", streamed.digest()).send();
-            assertStatus(post, 202);
+            // OCI_AUTOMATIC_CROSSMOUNT unset: the suite accepts either answer
+            if (automaticCrossmount().isEmpty()) {
+                assertStatus(post, 201, 202);
+            } else {
+                assertStatus(post, automaticCrossmount().get() ? 201 : 202);
+            }
         }
 
         @Test
