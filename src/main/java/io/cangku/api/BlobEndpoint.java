@@ -1,5 +1,7 @@
 package io.cangku.api;
 
+import io.cangku.auth.AuditLog;
+import io.cangku.auth.RegistryAccess;
 import io.cangku.oci.Digest;
 import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
@@ -31,10 +33,14 @@ class BlobEndpoint {
 
     private final BlobService blobs;
     private final RegistryProperties properties;
+    private final RegistryAccess access;
+    private final AuditLog audit;
 
-    BlobEndpoint(BlobService blobs, RegistryProperties properties) {
+    BlobEndpoint(BlobService blobs, RegistryProperties properties, RegistryAccess access, AuditLog audit) {
         this.blobs = blobs;
         this.properties = properties;
+        this.access = access;
+        this.audit = audit;
     }
 
     void get(V2Route.Blob route, HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -94,7 +100,7 @@ class BlobEndpoint {
         }
     }
 
-    void delete(V2Route.Blob route, HttpServletResponse response) throws IOException {
+    void delete(V2Route.Blob route, HttpServletRequest request, HttpServletResponse response) throws IOException {
         requireDeletesEnabled(properties);
         Digest digest = Digest.parse(route.digest());
         if (!blobs.unlink(route.name(), digest)) {
@@ -103,6 +109,7 @@ class BlobEndpoint {
         }
         response.setStatus(202);
         response.setContentLength(0);
+        audit.record(access.actor(), "delete-blob", route.name() + "@" + digest, request.getRemoteAddr(), "ok");
     }
 
     static void requireDeletesEnabled(RegistryProperties properties) {

@@ -1,5 +1,6 @@
 package io.cangku.api;
 
+import io.cangku.auth.RegistryAccess;
 import io.cangku.oci.Descriptor;
 import io.cangku.oci.Digest;
 import io.cangku.oci.MediaTypes;
@@ -18,9 +19,11 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The paginated listings: tags ({@code /v2/<name>/tags/list}), the catalog ({@code /v2/_catalog}) and
@@ -35,9 +38,11 @@ class ListingEndpoint {
     private final ReferrersService referrers;
     private final JsonMapper json;
     private final int maxPageSize;
+    private final RegistryAccess access;
 
     ListingEndpoint(TagService tags, RepositoryCatalog catalog, ReferrersService referrers, JsonMapper json,
-                    RegistryProperties properties) {
+                    RegistryProperties properties, RegistryAccess access) {
+        this.access = access;
         this.tags = tags;
         this.catalog = catalog;
         this.referrers = referrers;
@@ -60,7 +65,8 @@ class ListingEndpoint {
 
     void catalog(HttpServletRequest request, HttpServletResponse response) throws IOException {
         int n = pageSize(request);
-        Listing<String> page = n == 0 ? new Listing<>(List.of(), false) : catalog.list(QueryParameters.of(request).get("last"), n);
+        Listing<String> page = n == 0 ? new Listing<>(List.of(), false)
+                : visibleRepositories(QueryParameters.of(request).get("last"), n);
         if (page.more() && !page.items().isEmpty()) {
             link(response, "/v2/_catalog", n, page.items().getLast());
         }
@@ -96,6 +102,27 @@ class ListingEndpoint {
         index.put("mediaType", MediaTypes.OCI_INDEX);
         index.put("manifests", page.items());
         writeJson(response, MediaTypes.OCI_INDEX, index);
+    }
+
+    /** A catalog page of only the repositories the caller may pull, paging on until it is full. */
+    private Listing<String> visibleRepositories(String last, int n) throws IOException {
+        Predicate<String> visible = access.pullableRepositories();
+        List<String> names = new ArrayList<>(n);
+        String after = last;
+        Listing<String> page;
+        do {
+            page = catalog.list(after, n);
+            for (String name : page.items()) {
+                after = name;
+                if (visible.test(name)) {
+                    if (names.size() == n) {
+                        return new Listing<>(names, true);
+                    }
+                    names.add(name);
+                }
+            }
+        } while (page.more() && names.size() < n);
+        return new Listing<>(names, page.more());
     }
 
     private int pageSize(HttpServletRequest request) {

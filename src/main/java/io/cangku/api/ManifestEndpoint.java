@@ -1,5 +1,7 @@
 package io.cangku.api;
 
+import io.cangku.auth.AuditLog;
+import io.cangku.auth.RegistryAccess;
 import io.cangku.oci.Digest;
 import io.cangku.oci.OciError;
 import io.cangku.oci.Reference;
@@ -21,10 +23,14 @@ class ManifestEndpoint {
 
     private final ManifestService manifests;
     private final RegistryProperties properties;
+    private final RegistryAccess access;
+    private final AuditLog audit;
 
-    ManifestEndpoint(ManifestService manifests, RegistryProperties properties) {
+    ManifestEndpoint(ManifestService manifests, RegistryProperties properties, RegistryAccess access, AuditLog audit) {
         this.manifests = manifests;
         this.properties = properties;
+        this.access = access;
+        this.audit = audit;
     }
 
     void get(V2Route.Manifest route, HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -56,9 +62,11 @@ class ManifestEndpoint {
         // distribution-spec v1.1, pushing manifests with subject: tell the client the referrers API tracks it
         result.subject().ifPresent(subject -> response.setHeader("OCI-Subject", subject.toString()));
         response.setContentLength(0);
+        audit.record(access.actor(), "push", route.name() + ":" + route.reference() + "@" + result.digest(),
+                request.getRemoteAddr(), "ok");
     }
 
-    void delete(V2Route.Manifest route, HttpServletResponse response) throws IOException {
+    void delete(V2Route.Manifest route, HttpServletRequest request, HttpServletResponse response) throws IOException {
         BlobEndpoint.requireDeletesEnabled(properties);
         Reference reference = existingReference(route);
         if (!manifests.delete(route.name(), reference)) {
@@ -66,6 +74,7 @@ class ManifestEndpoint {
         }
         response.setStatus(202);
         response.setContentLength(0);
+        audit.record(access.actor(), "delete", route.name() + ":" + route.reference(), request.getRemoteAddr(), "ok");
     }
 
     /**

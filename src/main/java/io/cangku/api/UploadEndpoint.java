@@ -1,5 +1,7 @@
 package io.cangku.api;
 
+import io.cangku.auth.RegistryAccess;
+import io.cangku.auth.Scope;
 import io.cangku.oci.Digest;
 import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
@@ -10,12 +12,12 @@ import io.cangku.registry.UploadService;
 import io.cangku.registry.UploadService.UploadStatus;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,12 +33,12 @@ class UploadEndpoint {
 
     private final UploadService uploads;
     private final BlobService blobs;
-    private final MountPolicy mountPolicy;
+    private final RegistryAccess access;
 
-    UploadEndpoint(UploadService uploads, BlobService blobs, ObjectProvider<MountPolicy> mountPolicy) {
+    UploadEndpoint(UploadService uploads, BlobService blobs, RegistryAccess access) {
         this.uploads = uploads;
         this.blobs = blobs;
-        this.mountPolicy = mountPolicy.getIfAvailable(() -> MountPolicy.OPEN);
+        this.access = access;
     }
 
     void start(V2Route.UploadStart route, HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -48,7 +50,8 @@ class UploadEndpoint {
             String from = QueryParameters.of(request).get("from");
             if (from != null && !from.isEmpty() && RepositoryName.isValid(from)) {
                 RepositoryName source = RepositoryName.parse(from);
-                if (mountPolicy.mayMount(request, source) && blobs.isLinked(source, digest)) {
+                // a mount reads the source repository, so the caller's token must grant pull there
+                if (access.isGranted(Scope.repository(source.value(), Set.of(Scope.PULL))) && blobs.isLinked(source, digest)) {
                     blobs.link(name, digest);
                     created(response, name, digest);
                     return;

@@ -1,5 +1,6 @@
 package io.cangku.api;
 
+import io.cangku.auth.RegistryAccess;
 import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -23,9 +24,11 @@ class V2Controller {
     private final UploadEndpoint uploads;
     private final ManifestEndpoint manifests;
     private final ListingEndpoint listings;
+    private final RegistryAccess access;
 
     V2Controller(BaseEndpoint base, BlobEndpoint blobs, UploadEndpoint uploads, ManifestEndpoint manifests,
-                 ListingEndpoint listings) {
+                 ListingEndpoint listings, RegistryAccess access) {
+        this.access = access;
         this.base = base;
         this.blobs = blobs;
         this.uploads = uploads;
@@ -38,6 +41,7 @@ class V2Controller {
         response.setHeader(OciErrorWriter.API_VERSION_HEADER, OciErrorWriter.API_VERSION);
         V2Route route = V2Routes.of(request);
         String method = request.getMethod();
+        access.require(request, V2Access.required(route, method));
         switch (route) {
             case V2Route.Base r -> {
                 allow(method, "GET", "HEAD");
@@ -59,13 +63,13 @@ class V2Controller {
                 switch (allow(method, "GET", "HEAD", "PUT", "DELETE")) {
                     case "GET", "HEAD" -> manifests.get(r, request, response);
                     case "PUT" -> manifests.put(r, request, response);
-                    default -> manifests.delete(r, response);
+                    default -> manifests.delete(r, request, response);
                 }
             }
             case V2Route.Blob r -> {
                 switch (allow(method, "GET", "HEAD", "DELETE")) {
                     case "GET", "HEAD" -> blobs.get(r, request, response);
-                    default -> blobs.delete(r, response);
+                    default -> blobs.delete(r, request, response);
                 }
             }
             case V2Route.UploadStart r -> {

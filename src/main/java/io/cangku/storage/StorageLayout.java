@@ -22,6 +22,11 @@ import io.cangku.oci.Tag;
  * _catalog/&lt;encoded name&gt;                                 marker: the repository exists
  * _uploads/&lt;id&gt;/data                                      appendable: an upload session's bytes
  * _uploads/&lt;id&gt;/info                                      JSON: repository and start time of the session
+ * _auth/users/&lt;name&gt;                                      JSON: an account (password hashed)
+ * _auth/groups/&lt;name&gt;                                     JSON: a group
+ * _auth/rules/&lt;id&gt;                                        JSON: an access rule
+ * _auth/keys/&lt;kid&gt;                                        JSON (JWK): a token signing key, shared by replicas
+ * _audit/&lt;yyyy-mm-dd&gt;/&lt;epoch millis&gt;-&lt;id&gt;                  JSON: one audit event; listing is chronological
  * </pre>
  *
  * Repository path components start with a letter or digit, so the {@code _}-prefixed names above can
@@ -33,6 +38,11 @@ public final class StorageLayout {
     public static final StorageKey REPOSITORIES = StorageKey.of("repositories");
     public static final StorageKey CATALOG = StorageKey.of("_catalog");
     public static final StorageKey UPLOADS = StorageKey.of("_uploads");
+    public static final StorageKey USERS = StorageKey.of("_auth", "users");
+    public static final StorageKey GROUPS = StorageKey.of("_auth", "groups");
+    public static final StorageKey RULES = StorageKey.of("_auth", "rules");
+    public static final StorageKey SIGNING_KEYS = StorageKey.of("_auth", "keys");
+    public static final StorageKey AUDIT = StorageKey.of("_audit");
 
     private StorageLayout() {
     }
@@ -91,6 +101,28 @@ public final class StorageLayout {
 
     public static StorageKey upload(String uploadId) {
         return UPLOADS.resolve(uploadId);
+    }
+
+    public static StorageKey user(String name) {
+        return USERS.resolve(name);
+    }
+
+    public static StorageKey group(String name) {
+        return GROUPS.resolve(name);
+    }
+
+    public static StorageKey rule(String id) {
+        return RULES.resolve(id);
+    }
+
+    public static StorageKey signingKey(String kid) {
+        return SIGNING_KEYS.resolve(kid);
+    }
+
+    /** An audit event's key; days are prefixes, and keys sort by time within a day. */
+    public static StorageKey auditEvent(java.time.Instant at, String id) {
+        String day = java.time.format.DateTimeFormatter.ISO_LOCAL_DATE.format(at.atZone(java.time.ZoneOffset.UTC));
+        return AUDIT.resolve(day, String.format("%015d-%s", at.toEpochMilli(), id));
     }
 
     /**

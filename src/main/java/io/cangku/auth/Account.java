@@ -1,0 +1,37 @@
+package io.cangku.auth;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A user or robot account. The password is only ever held as a bcrypt hash. {@code credentialsChangedAt}
+ * invalidates refresh tokens issued before a password change.
+ *
+ * @param declared true for accounts from configuration, which the API cannot change
+ */
+public record Account(String name, String passwordHash, List<String> groups, boolean admin, boolean robot,
+                      Instant expiresAt, Instant createdAt, Instant credentialsChangedAt, boolean declared) {
+
+    public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._@-]{0,127}");
+
+    public Account {
+        groups = groups == null ? List.of() : List.copyOf(groups);
+    }
+
+    @JsonIgnore
+    public boolean isExpired(Instant now) {
+        return expiresAt != null && !now.isBefore(expiresAt);
+    }
+
+    public Account withPasswordHash(String hash, Instant now) {
+        return new Account(name, hash, groups, admin, robot, expiresAt, createdAt, now, declared);
+    }
+
+    @Override
+    public String toString() {
+        return "Account[name=" + name + ", groups=" + groups + ", admin=" + admin + ", robot=" + robot + "]";
+    }
+}

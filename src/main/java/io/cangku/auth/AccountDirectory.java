@@ -1,0 +1,207 @@
+package io.cangku.auth;
+
+import io.cangku.oci.OciError;
+import io.cangku.oci.RegistryException;
+import io.cangku.storage.ObjectInfo;
+import io.cangku.storage.ObjectStore;
+import io.cangku.storage.Page;
+import io.cangku.storage.StorageKey;
+import io.cangku.storage.StorageLayout;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Accounts, groups and access rules: those declared in configuration (read-only) and those kept in storage
+ * (managed through the admin API). Storage is read on every call, never cached, so a change made through
+ * one replica holds on all of them at once.
+ */
+@Service
+public class AccountDirectory {
+
+    private static final int MAX_OBJECT_BYTES = 64 * 1024;
+
+    private final ObjectStore store;
+    private final JsonMapper json;
+    private final Map<String, Account> declaredAccounts = new LinkedHashMap<>();
+    private final List<AccessRule> declaredRules = new ArrayList<>();
+
+    public AccountDirectory(ObjectStore store, JsonMapper json, AuthProperties properties) {
+        this.store = store;
+        this.json = json;
+        Instant epoch = Instant.EPOCH;
+        for (AuthProperties.DeclaredUser user : properties.users()) {
+            if (user.name() == null || !Account.NAME.matcher(user.name()).matches() || user.passwordHash() == null) {
+                throw new IllegalArgumentException("registry.auth.users: each user needs a valid name and a bcrypt password-hash");
+            }
+            declaredAccounts.put(user.name(), new Account(user.name(), user.passwordHash(), user.groups(), user.admin(),
+                    false, null, epoch, epoch, true));
+        }
+        int index = 0;
+        for (AuthProperties.DeclaredRule rule : properties.rules()) {
+            if (rule.repositories() == null || rule.repositories().isBlank()) {
+                throw new IllegalArgumentException("registry.auth.rules[" + index + "].repositories is required");
+            }
+            declaredRules.add(new AccessRule("config-" + index++, rule.repositories(), rule.users(), rule.groups(),
+                    rule.anonymous(), Set.copyOf(rule.actions()), true));
+        }
+    }
+
+    // ---- accounts
+
+    public Optional<Account> findAccount(String name) throws IOException {
+        if (name == null || !Account.NAME.matcher(name).matches()) {
+            return Optional.empty();
+        }
+        Account declared = declaredAccounts.get(name);
+        if (declared != null) {
+            return Optional.of(declared);
+        }
+        return read(StorageLayout.user(name), Account.class);
+    }
+
+    public List<Account> listAccounts() throws IOException {
+        List<Account> accounts = new ArrayList<>(declaredAccounts.values());
+        for (Account stored : readAll(StorageLayout.USERS, Account.class)) {
+            if (!declaredAccounts.containsKey(stored.name())) {
+                accounts.add(stored);
+            }
+        }
+        return accounts;
+    }
+
+    public void saveAccount(Account account) throws IOException {
+        if (!Account.NAME.matcher(account.name()).matches()) {
+            throw new RegistryException(OciError.NAME_INVALID, "account names are 1-128 characters of [a-zA-Z0-9._@-]");
+        }
+        requireNotDeclared(declaredAccounts.containsKey(account.name()), "account " + account.name());
+        store.writeSmall(StorageLayout.user(account.name()), json.writeValueAsBytes(account));
+    }
+
+    public boolean deleteAccount(String name) throws IOException {
+        requireNotDeclared(declaredAccounts.containsKey(name), "account " + name);
+        return deleteIfPresent(Account.NAME.matcher(name).matches() ? StorageLayout.user(name) : null);
+    }
+
+    // ---- groups
+
+    public List<Group> listGroups() throws IOException {
+        Map<String, Group> groups = new LinkedHashMap<>();
+        for (Group group : readAll(StorageLayout.GROUPS, Group.class)) {
+            groups.put(group.name(), group);
+        }
+        // groups named by accounts or rules exist even without an object of their own
+        Set<String> named = new HashSet<>();
+        listAccounts().forEach(a -> named.addAll(a.groups()));
+        listRules().forEach(r -> named.addAll(r.groups()));
+        named.stream().sorted().forEach(n -> groups.putIfAbsent(n, new Group(n, null)));
+        return new ArrayList<>(groups.values());
+    }
+
+    public void saveGroup(Group group) throws IOException {
+        if (!Account.NAME.matcher(group.name()).matches()) {
+            throw new RegistryException(OciError.NAME_INVALID, "group names are 1-128 characters of [a-zA-Z0-9._@-]");
+        }
+        store.writeSmall(StorageLayout.group(group.name()), json.writeValueAsBytes(group));
+    }
+
+    public boolean deleteGroup(String name) throws IOException {
+        return deleteIfPresent(Account.NAME.matcher(name).matches() ? StorageLayout.group(name) : null);
+    }
+
+    // ---- rules
+
+    public List<AccessRule> listRules() throws IOException {
+        List<AccessRule> rules = new ArrayList<>(declaredRules);
+        rules.addAll(readAll(StorageLayout.RULES, AccessRule.class));
+        return rules;
+    }
+
+    public Optional<AccessRule> findRule(String id) throws IOException {
+        for (AccessRule rule : declaredRules) {
+            if (rule.id().equals(id)) {
+                return Optional.of(rule);
+            }
+        }
+        return isRuleId(id) ? read(StorageLayout.rule(id), AccessRule.class) : Optional.empty();
+    }
+
+    public void saveRule(AccessRule rule) throws IOException {
+        requireNotDeclared(rule.id().startsWith("config-"), "rule " + rule.id());
+        if (!isRuleId(rule.id())) {
+            throw new IllegalArgumentException("invalid rule id");
+        }
+        store.writeSmall(StorageLayout.rule(rule.id()), json.writeValueAsBytes(rule));
+    }
+
+    public boolean deleteRule(String id) throws IOException {
+        requireNotDeclared(id.startsWith("config-"), "rule " + id);
+        return deleteIfPresent(isRuleId(id) ? StorageLayout.rule(id) : null);
+    }
+
+    private static boolean isRuleId(String id) {
+        return id != null && id.matches("[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}");
+    }
+
+    // ---- plumbing
+
+    private <T> Optional<T> read(StorageKey key, Class<T> type) throws IOException {
+        Optional<byte[]> bytes = store.readSmall(key, MAX_OBJECT_BYTES);
+        return bytes.map(b -> json.readValue(b, type));
+    }
+
+    private <T> List<T> readAll(StorageKey prefix, Class<T> type) throws IOException {
+        return listKeys(prefix, key -> {
+            try {
+                return read(key, type).orElse(null);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private <T> List<T> listKeys(StorageKey prefix, Function<StorageKey, T> reader) throws IOException {
+        List<T> result = new ArrayList<>();
+        String startAfter = null;
+        Page page;
+        try {
+            do {
+                page = store.list(prefix, startAfter, 1000);
+                for (ObjectInfo item : page.items()) {
+                    T value = reader.apply(item.key());
+                    if (value != null) {
+                        result.add(value);
+                    }
+                    startAfter = item.key().relativeTo(prefix);
+                }
+            } while (page.truncated());
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return result;
+    }
+
+    private boolean deleteIfPresent(StorageKey key) throws IOException {
+        if (key == null || store.stat(key).isEmpty()) {
+            return false;
+        }
+        store.delete(key);
+        return true;
+    }
+
+    private static void requireNotDeclared(boolean declared, String what) {
+        if (declared) {
+            throw new RegistryException(OciError.DENIED, what + " is declared in configuration (registry.auth.*); change it there");
+        }
+    }
+}

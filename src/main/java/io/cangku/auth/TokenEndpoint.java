@@ -1,0 +1,216 @@
+package io.cangku.auth;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The Docker token endpoint (distribution {@code docs/spec/auth/token.md} and {@code oauth.md}):
+ * {@code GET /token} with HTTP basic credentials (or none, for anonymous access) and
+ * {@code POST /token} with a password or refresh-token grant, as {@code docker login} sends it. A token
+ * grants the intersection of what was asked and what the account may do; asking for too much is never an
+ * error, the token simply grants less.
+ */
+@RestController
+class TokenEndpoint {
+
+    private final AuthProperties properties;
+    private final Credentials credentials;
+    private final AccountDirectory directory;
+    private final AccessPolicy policy;
+    private final TokenService tokens;
+    private final AuditLog audit;
+
+    TokenEndpoint(AuthProperties properties, Credentials credentials, AccountDirectory directory, AccessPolicy policy,
+                  TokenService tokens, AuditLog audit) {
+        this.properties = properties;
+        this.credentials = credentials;
+        this.directory = directory;
+        this.policy = policy;
+        this.tokens = tokens;
+        this.audit = audit;
+    }
+
+    @GetMapping(path = "/token", produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<Map<String, Object>> get(HttpServletRequest request,
+                                            @RequestParam(name = "service", required = false) String service,
+                                            @RequestParam(name = "offline_token", required = false) String offline) throws IOException {
+        if (!properties.enabled()) {
+            return error(HttpStatus.NOT_FOUND, "UNSUPPORTED", "authentication is disabled on this registry", null);
+        }
+        if (service != null && !service.equals(properties.service())) {
+            return error(HttpStatus.BAD_REQUEST, "UNSUPPORTED", "unknown service '" + abbreviate(service) + "'", null);
+        }
+        Subject subject = Subject.ANONYMOUS;
+        Optional<String[]> basic = basicCredentials(request);
+        if (basic.isPresent()) {
+            Optional<Account> account;
+            try {
+                account = credentials.authenticate(basic.get()[0], basic.get()[1], request.getRemoteAddr());
+            } catch (LoginThrottledException e) {
+                return throttled(e);
+            }
+            if (account.isEmpty()) {
+                return unauthorized();
+            }
+            subject = Subject.of(account.get());
+        }
+        // not a List<String> @RequestParam: Spring would split "repository:a:pull,push" at the comma
+        String[] scopes = request.getParameterValues("scope");
+        TokenService.IssuedToken token = tokens.issueAccessToken(subject, grant(subject, scopes == null ? List.of() : List.of(scopes)));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("token", token.token());
+        body.put("access_token", token.token());
+        body.put("expires_in", token.expiresIn().toSeconds());
+        body.put("issued_at", DateTimeFormatter.ISO_INSTANT.format(token.issuedAt()));
+        if ("true".equalsIgnoreCase(offline) && !subject.isAnonymous()) {
+            body.put("refresh_token", tokens.issueRefreshToken(subject.name()));
+        }
+        return ResponseEntity.ok().header("Cache-Control", "no-store").body(body);
+    }
+
+    @PostMapping(path = "/token", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<Map<String, Object>> post(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form)
+            throws IOException {
+        if (!properties.enabled()) {
+            return error(HttpStatus.NOT_FOUND, "UNSUPPORTED", "authentication is disabled on this registry", null);
+        }
+        String service = form.getFirst("service");
+        if (service != null && !service.equals(properties.service())) {
+            return error(HttpStatus.BAD_REQUEST, "invalid_request", "unknown service '" + abbreviate(service) + "'", null);
+        }
+        String grantType = form.getFirst("grant_type");
+        Account account;
+        String refreshToken = null;
+        if ("password".equals(grantType)) {
+            String username = form.getFirst("username");
+            String password = form.getFirst("password");
+            if (username == null || password == null) {
+                return error(HttpStatus.BAD_REQUEST, "invalid_request", "a password grant needs username and password", null);
+            }
+            Optional<Account> authenticated;
+            try {
+                authenticated = credentials.authenticate(username, password, request.getRemoteAddr());
+            } catch (LoginThrottledException e) {
+                return throttled(e);
+            }
+            if (authenticated.isEmpty()) {
+                return unauthorized();
+            }
+            account = authenticated.get();
+            if ("offline".equals(form.getFirst("access_type"))) {
+                refreshToken = tokens.issueRefreshToken(account.name());
+            }
+        } else if ("refresh_token".equals(grantType)) {
+            refreshToken = form.getFirst("refresh_token");
+            Optional<Account> refreshed = refreshToken == null ? Optional.empty() : accountForRefresh(refreshToken);
+            if (refreshed.isEmpty()) {
+                audit.record(null, "refresh", null, request.getRemoteAddr(), "denied");
+                return unauthorized();
+            }
+            account = refreshed.get();
+        } else {
+            return error(HttpStatus.BAD_REQUEST, "unsupported_grant_type", "grant_type must be password or refresh_token", null);
+        }
+        Subject subject = Subject.of(account);
+        List<String> requested = form.get("scope") == null ? List.of() : form.get("scope");
+        List<Scope> granted = grant(subject, requested);
+        TokenService.IssuedToken token = tokens.issueAccessToken(subject, granted);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("access_token", token.token());
+        body.put("token", token.token());
+        body.put("scope", granted.stream().map(Scope::toString).collect(Collectors.joining(" ")));
+        body.put("expires_in", token.expiresIn().toSeconds());
+        body.put("issued_at", DateTimeFormatter.ISO_INSTANT.format(token.issuedAt()));
+        if (refreshToken != null) {
+            body.put("refresh_token", refreshToken);
+        }
+        return ResponseEntity.ok().header("Cache-Control", "no-store").body(body);
+    }
+
+    /** A refresh token is honoured only while its account exists, is unexpired, and kept the same password. */
+    private Optional<Account> accountForRefresh(String refreshToken) throws IOException {
+        Optional<TokenService.RefreshClaims> claims = tokens.verifyRefreshToken(refreshToken);
+        if (claims.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Account> account = directory.findAccount(claims.get().accountName());
+        Instant now = Instant.now();
+        return account.filter(a -> !a.isExpired(now))
+                .filter(a -> a.credentialsChangedAt() == null
+                        || !claims.get().issuedAt().isBefore(a.credentialsChangedAt().minusSeconds(1)));
+    }
+
+    private List<Scope> grant(Subject subject, List<String> requested) throws IOException {
+        List<AccessRule> rules = policy.rules();
+        List<Scope> granted = new ArrayList<>();
+        for (Scope scope : Scope.parseAll(requested)) {
+            Set<String> allowed = policy.allowedActions(subject, scope, rules);
+            if (!allowed.isEmpty()) {
+                granted.add(new Scope(scope.type(), scope.name(), allowed));
+            }
+        }
+        return granted;
+    }
+
+    private static Optional<String[]> basicCredentials(HttpServletRequest request) {
+        String header = request.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return Optional.empty();
+        }
+        try {
+            String decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon < 0 ? Optional.empty() : Optional.of(new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)});
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private ResponseEntity<Map<String, Object>> unauthorized() {
+        return error(HttpStatus.UNAUTHORIZED, "UNAUTHORIZED", "incorrect username or password",
+                Map.of("WWW-Authenticate", "Basic realm=\"" + properties.service() + "\""));
+    }
+
+    private static ResponseEntity<Map<String, Object>> throttled(LoginThrottledException e) {
+        return error(HttpStatus.TOO_MANY_REQUESTS, "TOOMANYREQUESTS", e.getMessage(),
+                Map.of("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds()))));
+    }
+
+    /** Errors in the registry's error envelope, which docker and podman print as "code: message". */
+    private static ResponseEntity<Map<String, Object>> error(HttpStatus status, String code, String message,
+                                                              Map<String, String> headers) {
+        ResponseEntity.BodyBuilder builder = ResponseEntity.status(status);
+        if (headers != null) {
+            headers.forEach(builder::header);
+        }
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("code", code);
+        entry.put("message", message);
+        entry.put("detail", Map.of());
+        return builder.body(Map.of("errors", List.of(entry)));
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 60 ? text.substring(0, 60) + "…" : text;
+    }
+}

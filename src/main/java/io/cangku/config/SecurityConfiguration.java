@@ -1,0 +1,97 @@
+package io.cangku.config;
+
+import io.cangku.api.OciErrorWriter;
+import io.cangku.auth.AccountAuthenticationProvider;
+import io.cangku.auth.AuthProperties;
+import io.cangku.auth.RegistryTokenFilter;
+import io.cangku.auth.TokenService;
+import io.cangku.oci.OciError;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
+
+import java.util.Map;
+
+/**
+ * The security filter chains, in order: the admin API ({@code /api/**}, HTTP basic, administrators only),
+ * then everything else, where {@code /v2} requests carry registry tokens that the {@code /v2} access check
+ * evaluates per request (so its 401 can name the scope) and {@code /token} hands them out.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
+
+    @Bean
+    @Order(1)
+    SecurityFilterChain adminApiFilterChain(HttpSecurity http, AuthProperties properties,
+                                            AccountAuthenticationProvider accounts) throws Exception {
+        http.securityMatcher("/api/**");
+        stateless(http);
+        if (!properties.enabled()) {
+            return http.authorizeHttpRequests(a -> a.anyRequest().permitAll()).build();
+        }
+        AuthenticationEntryPoint entryPoint = (request, response, e) -> problem(response, e, properties.service());
+        return http.authenticationProvider(accounts)
+                .httpBasic(b -> b.authenticationEntryPoint(entryPoint))
+                .exceptionHandling(e -> e.authenticationEntryPoint(entryPoint))
+                .authorizeHttpRequests(a -> a.anyRequest().hasRole("ADMIN"))
+                .build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityFilterChain registryFilterChain(HttpSecurity http, AuthProperties properties, TokenService tokens) throws Exception {
+        stateless(http);
+        if (properties.enabled()) {
+            http.addFilterBefore(new RegistryTokenFilter(tokens), AnonymousAuthenticationFilter.class);
+        } else {
+            log.warn("registry.auth.mode=none: this registry is open, anyone who can reach it may push, pull and delete");
+        }
+        return http.authorizeHttpRequests(a -> a.anyRequest().permitAll()).build();
+    }
+
+    /**
+     * The request firewall refuses paths with encoded slashes, dot segments and the like. For {@code /v2}
+     * those are always a bad repository name, so answer with the spec's error instead of a bare 400.
+     */
+    @Bean
+    RequestRejectedHandler ociRequestRejectedHandler(OciErrorWriter errors) {
+        return (request, response, rejected) -> errors.write(request, response, 400, OciError.NAME_INVALID,
+                "the request path contains characters or segments a repository name cannot hold (encoded '/', '..', ';')",
+                null, Map.of());
+    }
+
+    private static void stateless(HttpSecurity http) throws Exception {
+        http.csrf(csrf -> csrf.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(c -> c.disable())
+                .securityContext(c -> c.requireExplicitSave(true))
+                .headers(h -> h.cacheControl(cc -> cc.disable()));
+    }
+
+    private static void problem(HttpServletResponse response, AuthenticationException e, String realm) throws java.io.IOException {
+        int status = 401;
+        if (e instanceof AccountAuthenticationProvider.ThrottledException throttled) {
+            status = 429;
+            response.setHeader("Retry-After", Long.toString(Math.max(1, throttled.retryAfter().toSeconds())));
+        } else {
+            response.setHeader("WWW-Authenticate", "Basic realm=\"" + realm + "\"");
+        }
+        response.setStatus(status);
+        response.setContentType("application/problem+json");
+        String detail = status == 429 ? "too many failed sign-ins; retry later" : "sign in with an administrator's name and password";
+        response.getWriter().write("{\"status\":" + status + ",\"title\":\"" + (status == 429 ? "Too Many Requests" : "Unauthorized")
+                + "\",\"detail\":\"" + detail + "\"}");
+    }
+}

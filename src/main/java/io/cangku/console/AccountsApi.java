@@ -1,0 +1,176 @@
+package io.cangku.console;
+
+import io.cangku.auth.Account;
+import io.cangku.auth.AccountDirectory;
+import io.cangku.auth.AuditLog;
+import io.cangku.auth.Credentials;
+import io.cangku.auth.Group;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Size;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
+
+import java.io.IOException;
+import java.security.Principal;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+
+/** Users, robot accounts and groups: {@code /api/users}, {@code /api/robots}, {@code /api/groups}. */
+@RestController
+@RequestMapping("/api")
+class AccountsApi {
+
+    private final AccountDirectory directory;
+    private final Credentials credentials;
+    private final AuditLog audit;
+
+    AccountsApi(AccountDirectory directory, Credentials credentials, AuditLog audit) {
+        this.directory = directory;
+        this.credentials = credentials;
+        this.audit = audit;
+    }
+
+    /** An account as the API shows it: never the password hash. */
+    record AccountView(String name, List<String> groups, boolean admin, boolean robot, Instant expiresAt,
+                       Instant createdAt, boolean declared) {
+        static AccountView of(Account a) {
+            return new AccountView(a.name(), a.groups(), a.admin(), a.robot(), a.expiresAt(), a.createdAt(), a.declared());
+        }
+    }
+
+    record NewUser(@NotBlank String name, @NotBlank @Size(min = 8, max = 256) String password, List<String> groups,
+                   boolean admin) {
+        @Override
+        public String toString() {
+            return "NewUser[name=" + name + "]";
+        }
+    }
+
+    record UserUpdate(@Size(min = 8, max = 256) String password, List<String> groups, Boolean admin) {
+        @Override
+        public String toString() {
+            return "UserUpdate[groups=" + groups + ", admin=" + admin + "]";
+        }
+    }
+
+    record NewRobot(@NotBlank String name, List<String> groups, Duration expiresIn) {
+    }
+
+    record RobotCreated(String name, String secret, Instant expiresAt) {
+    }
+
+    @GetMapping("/users")
+    List<AccountView> users() throws IOException {
+        return directory.listAccounts().stream().map(AccountView::of).toList();
+    }
+
+    @GetMapping("/users/{name}")
+    AccountView user(@PathVariable String name) throws IOException {
+        return directory.findAccount(name).map(AccountView::of).orElseThrow(() -> notFound("user " + name));
+    }
+
+    @PostMapping("/users")
+    ResponseEntity<AccountView> createUser(@Valid @RequestBody NewUser body, Principal principal, HttpServletRequest request)
+            throws IOException {
+        if (directory.findAccount(body.name()).isPresent()) {
+            throw new ResponseStatusException(HttpStatus.CONFLICT, "user " + body.name() + " already exists");
+        }
+        Instant now = Instant.now();
+        Account account = new Account(body.name(), credentials.hash(body.password()), body.groups(), body.admin(), false,
+                null, now, now, false);
+        directory.saveAccount(account);
+        audit.record(principal.getName(), "create-user", body.name(), request.getRemoteAddr(), "ok");
+        return ResponseEntity.status(HttpStatus.CREATED).body(AccountView.of(account));
+    }
+
+    @PutMapping("/users/{name}")
+    AccountView updateUser(@PathVariable String name, @Valid @RequestBody UserUpdate body, Principal principal,
+                           HttpServletRequest request) throws IOException {
+        Account account = directory.findAccount(name).orElseThrow(() -> notFound("user " + name));
+        Instant now = Instant.now();
+        Account updated = new Account(account.name(),
+                body.password() == null ? account.passwordHash() : credentials.hash(body.password()),
+                body.groups() == null ? account.groups() : body.groups(),
+                body.admin() == null ? account.admin() : body.admin(),
+                account.robot(), account.expiresAt(), account.createdAt(),
+                body.password() == null ? account.credentialsChangedAt() : now, account.declared());
+        directory.saveAccount(updated);
+        audit.record(principal.getName(), "update-user", name, request.getRemoteAddr(), "ok");
+        return AccountView.of(updated);
+    }
+
+    @DeleteMapping("/users/{name}")
+    ResponseEntity<Void> deleteUser(@PathVariable String name, Principal principal, HttpServletRequest request) throws IOException {
+        if (name.equals(principal.getName())) {
+            throw new ResponseStatusException(HttpStatus.CONFLICT, "you cannot delete your own account");
+        }
+        if (!directory.deleteAccount(name)) {
+            throw notFound("user " + name);
+        }
+        audit.record(principal.getName(), "delete-user", name, request.getRemoteAddr(), "ok");
+        return ResponseEntity.noContent().build();
+    }
+
+    /** Creates a robot account for CI; its secret is returned once and only its hash is kept. */
+    @PostMapping("/robots")
+    ResponseEntity<RobotCreated> createRobot(@Valid @RequestBody NewRobot body, Principal principal, HttpServletRequest request)
+            throws IOException {
+        if (directory.findAccount(body.name()).isPresent()) {
+            throw new ResponseStatusException(HttpStatus.CONFLICT, "account " + body.name() + " already exists");
+        }
+        Duration lifetime = body.expiresIn() == null ? Duration.ofDays(90) : body.expiresIn();
+        if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(Duration.ofDays(3650)) > 0) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "expiresIn must be between 1 second and 10 years");
+        }
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        Instant now = Instant.now();
+        Account robot = new Account(body.name(), credentials.hash(secret), body.groups(), false, true, now.plus(lifetime),
+                now, now, false);
+        directory.saveAccount(robot);
+        audit.record(principal.getName(), "create-robot", body.name(), request.getRemoteAddr(), "ok");
+        return ResponseEntity.status(HttpStatus.CREATED).body(new RobotCreated(robot.name(), secret, robot.expiresAt()));
+    }
+
+    @GetMapping("/groups")
+    List<Group> groups() throws IOException {
+        return directory.listGroups();
+    }
+
+    @PutMapping("/groups/{name}")
+    Group saveGroup(@PathVariable String name, @RequestBody(required = false) Group body, Principal principal,
+                    HttpServletRequest request) throws IOException {
+        Group group = new Group(name, body == null ? null : body.description());
+        directory.saveGroup(group);
+        audit.record(principal.getName(), "save-group", name, request.getRemoteAddr(), "ok");
+        return group;
+    }
+
+    @DeleteMapping("/groups/{name}")
+    ResponseEntity<Void> deleteGroup(@PathVariable String name, Principal principal, HttpServletRequest request) throws IOException {
+        if (!directory.deleteGroup(name)) {
+            throw notFound("group " + name);
+        }
+        audit.record(principal.getName(), "delete-group", name, request.getRemoteAddr(), "ok");
+        return ResponseEntity.noContent().build();
+    }
+
+    static ResponseStatusException notFound(String what) {
+        return new ResponseStatusException(HttpStatus.NOT_FOUND, what + " does not exist");
+    }
+}

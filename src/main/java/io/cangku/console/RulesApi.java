@@ -1,0 +1,102 @@
+package io.cangku.console;
+
+import io.cangku.auth.AccessRule;
+import io.cangku.auth.AccountDirectory;
+import io.cangku.auth.AuditEvent;
+import io.cangku.auth.AuditLog;
+import io.cangku.auth.Scope;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
+
+import java.io.IOException;
+import java.security.Principal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** Access rules ({@code /api/rules}) and the audit log ({@code /api/audit}). */
+@RestController
+@RequestMapping("/api")
+class RulesApi {
+
+    private static final int MAX_AUDIT_PAGE = 1000;
+
+    private final AccountDirectory directory;
+    private final AuditLog audit;
+
+    RulesApi(AccountDirectory directory, AuditLog audit) {
+        this.directory = directory;
+        this.audit = audit;
+    }
+
+    record RuleRequest(@NotBlank String repositories, List<String> users, List<String> groups, boolean anonymous,
+                       @NotEmpty Set<String> actions) {
+    }
+
+    @GetMapping("/rules")
+    List<AccessRule> rules() throws IOException {
+        return directory.listRules();
+    }
+
+    @PostMapping("/rules")
+    ResponseEntity<AccessRule> createRule(@Valid @RequestBody RuleRequest body, Principal principal, HttpServletRequest request)
+            throws IOException {
+        AccessRule rule = toRule(UUID.randomUUID().toString(), body);
+        directory.saveRule(rule);
+        audit.record(principal.getName(), "create-rule", rule.id() + " " + rule.repositories(), request.getRemoteAddr(), "ok");
+        return ResponseEntity.status(HttpStatus.CREATED).body(rule);
+    }
+
+    @PutMapping("/rules/{id}")
+    AccessRule updateRule(@PathVariable String id, @Valid @RequestBody RuleRequest body, Principal principal,
+                          HttpServletRequest request) throws IOException {
+        directory.findRule(id).orElseThrow(() -> AccountsApi.notFound("rule " + id));
+        AccessRule rule = toRule(id, body);
+        directory.saveRule(rule);
+        audit.record(principal.getName(), "update-rule", id + " " + rule.repositories(), request.getRemoteAddr(), "ok");
+        return rule;
+    }
+
+    @DeleteMapping("/rules/{id}")
+    ResponseEntity<Void> deleteRule(@PathVariable String id, Principal principal, HttpServletRequest request) throws IOException {
+        if (!directory.deleteRule(id)) {
+            throw AccountsApi.notFound("rule " + id);
+        }
+        audit.record(principal.getName(), "delete-rule", id, request.getRemoteAddr(), "ok");
+        return ResponseEntity.noContent().build();
+    }
+
+    @GetMapping("/audit")
+    List<AuditEvent> audit(@RequestParam(required = false) Instant since,
+                           @RequestParam(defaultValue = "100") int limit) throws IOException {
+        Instant from = since == null ? Instant.now().minus(Duration.ofDays(1)) : since;
+        return audit.list(from, Math.max(1, Math.min(limit, MAX_AUDIT_PAGE)));
+    }
+
+    private static AccessRule toRule(String id, RuleRequest body) {
+        if (!Scope.REPOSITORY_ACTIONS.containsAll(body.actions())) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "actions are pull, push and delete");
+        }
+        if (!body.repositories().matches("[a-z0-9._/*?-]{1,255}")) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
+                    "repositories is a glob of repository names: lowercase letters, digits, . _ - / and * ? wildcards");
+        }
+        return new AccessRule(id, body.repositories(), body.users(), body.groups(), body.anonymous(), body.actions(), false);
+    }
+}
