@@ -75,7 +75,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 // Pages of two tags, so that listing tags takes a real client across pages by the Link header.
 @SpringBootTest(classes = CangkuApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = "registry.listing.max-page-size=2")
+        properties = {"registry.listing.max-page-size=2", "registry.auth.mode=none"})
 @Import(RequestRecorder.class)
 public abstract class RealClientContract {
 
