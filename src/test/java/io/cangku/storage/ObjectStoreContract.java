@@ -680,6 +680,17 @@ public abstract class ObjectStoreContract {
         }
 
         @Test
+        @DisplayName("under a prefix go with deleteAll, however far they got")
+        void deleteAllTakesAppendables() throws IOException {
+            store.createAppendable(k);
+            store.append(k, 0, new ByteArrayInputStream(randomBytes(boundaryBytes() + 99)));
+            store.writeSmall(key("uploads/u1/info"), utf8("{}"));
+            store.deleteAll(key("uploads"));
+            assertThat(store.stat(k)).isEmpty();
+            assertThatThrownBy(() -> store.appendableSize(k)).isInstanceOf(ObjectNotFoundException.class);
+        }
+
+        @Test
         @DisplayName("are discarded without a trace when the content does not have the expected digest")
         void rejectedDigestLeavesNothing() throws IOException {
             // given an upload whose bytes are not what the client claimed
