@@ -30,14 +30,19 @@ public final class S3TestServer implements AutoCloseable {
 
     /** Objects as files under {@code directory}. */
     public static S3TestServer filesystem(Path directory) {
+        return filesystem(directory, 0);
+    }
+
+    /** Objects as files under {@code directory}, on {@code port} (0: a free one), e.g. to restart a stopped server. */
+    public static S3TestServer filesystem(Path directory, int port) {
         Properties properties = new Properties();
         properties.setProperty("jclouds.filesystem.basedir", directory.toAbsolutePath().toString());
-        return start("filesystem", properties);
+        return start("filesystem", properties, port);
     }
 
     /** Objects in memory; for small data only. */
     public static S3TestServer inMemory() {
-        return start("transient", new Properties());
+        return start("transient", new Properties(), 0);
     }
 
     /** One server per JVM, on files under a temporary directory, stopped when the JVM exits. */
@@ -49,14 +54,14 @@ public final class S3TestServer implements AutoCloseable {
         return shared;
     }
 
-    private static S3TestServer start(String provider, Properties properties) {
+    private static S3TestServer start(String provider, Properties properties, int port) {
         properties.setProperty("jclouds.identity", ACCESS_KEY);
         properties.setProperty("jclouds.credential", SECRET_KEY);
         try {
             S3Proxy proxy = S3Proxy.builder()
                     .blobStore(BlobStores.create(provider, properties))
                     .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                    .endpoint(URI.create("http://127.0.0.1:0"))
+                    .endpoint(URI.create("http://127.0.0.1:" + port))
                     .ignoreUnknownHeaders(true)
                     .build();
             proxy.start();
