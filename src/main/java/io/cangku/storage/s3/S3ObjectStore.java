@@ -421,7 +421,7 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     public void createAppendable(StorageKey key) throws IOException {
         String stateKey = stateObject(key);
         try {
-            s3.putObject(request(stateKey, null, true), RequestBody.fromBytes(json.writeValueAsBytes(AppendableState.empty())));
+            s3.putObject(statePut(stateKey, null, true), RequestBody.fromBytes(json.writeValueAsBytes(AppendableState.empty())));
         } catch (SdkException e) {
             if (isPreconditionFailed(e)) {
                 throw new IOException("appendable object " + key + " already exists", e);
@@ -658,7 +658,7 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     private void writeState(StorageKey key, AppendableState state, String expectedEtag, long offset) throws IOException {
         String stateKey = stateObject(key);
         try {
-            s3.putObject(request(stateKey, expectedEtag, false), RequestBody.fromBytes(json.writeValueAsBytes(state)));
+            s3.putObject(statePut(stateKey, expectedEtag, false), RequestBody.fromBytes(json.writeValueAsBytes(state)));
         } catch (SdkException e) {
             if (isPreconditionFailed(e)) {
                 // another replica appended (or sealed, or deleted) in between: report what is there now
@@ -670,7 +670,7 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
         }
     }
 
-    private PutObjectRequest request(String objectKey, String ifMatch, boolean ifNoneMatch) {
+    private PutObjectRequest statePut(String objectKey, String ifMatch, boolean ifNoneMatch) {
         PutObjectRequest.Builder b = PutObjectRequest.builder().bucket(bucket).key(objectKey).contentType("application/json");
         if (conditionalWrites) {
             if (ifMatch != null) {
