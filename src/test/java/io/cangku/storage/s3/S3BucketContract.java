@@ -22,6 +22,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The contract on an S3-compatible server, plus what only S3 has: key prefixes, multipart copies above the
@@ -221,9 +221,8 @@ abstract class S3BucketContract extends ObjectStoreContract {
         }
 
         @Test
-        @DisplayName("accepts exactly one of several appends racing at the same offset from different replicas")
+        @DisplayName("lets one of several appends racing at the same offset from different replicas win, whole")
         void racingReplicas() throws Exception {
-            assumeTrue(atomicConditionalWrites(), "this server does not check If-Match atomically with the write");
             // given
             StorageKey k = key("race/data");
             store.createAppendable(k);
@@ -256,10 +255,16 @@ abstract class S3BucketContract extends ObjectStoreContract {
                     r.get();
                 }
             }
-            // then
-            assertThat(winners).hasSize(1);
+            // then exactly one wins where the server checks If-Match atomically; where it does not (s3proxy),
+            // several may be told they won, but the upload still holds one whole chunk, never a mix
+            if (atomicConditionalWrites()) {
+                assertThat(winners).hasSize(1);
+            } else {
+                assertThat(winners).isNotEmpty();
+            }
             store.sealAppendable(k);
-            assertThat(readAll(store, k)).isEqualTo(winners.peek());
+            assertThat(new String(readAll(store, k), StandardCharsets.UTF_8))
+                    .isIn(winners.stream().map(w -> new String(w, StandardCharsets.UTF_8)).toList());
             store.deleteAppendable(k);
         }
 
