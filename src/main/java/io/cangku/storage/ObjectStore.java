@@ -16,7 +16,10 @@ import java.util.Optional;
  *
  * <p>Appendable objects carry upload sessions: bytes arrive in order, possibly through different
  * processes (replicas), and become a plain readable object only when {@link #sealAppendable sealed}. Their
- * state lives wholly in the backend, never in the memory of one process.
+ * state lives wholly in the backend, never in the memory of one process. A backend may keep that state in
+ * sibling objects named after the key and a dot (the S3 backend keeps {@code data.state} and
+ * {@code data.tail.<id>} beside {@code data}); they appear in listings of the parent prefix, and
+ * {@link #deleteAppendable} and {@link #deleteAll} remove them.
  */
 public interface ObjectStore {
 
@@ -47,7 +50,10 @@ public interface ObjectStore {
     /** Deletes the object; deleting an absent object is not an error. */
     void delete(StorageKey key) throws IOException;
 
-    /** Deletes every object whose key lies under {@code prefix}; idempotent. */
+    /**
+     * Deletes every object whose key lies under {@code prefix}, appendable objects and what the backend keeps
+     * for them included; idempotent.
+     */
     void deleteAll(StorageKey prefix) throws IOException;
 
     /**
@@ -59,7 +65,10 @@ public interface ObjectStore {
     /** Starts an empty appendable object at {@code key} (an upload session's data). */
     void createAppendable(StorageKey key) throws IOException;
 
-    /** The number of bytes appended so far; {@link ObjectNotFoundException} when there is no such object. */
+    /**
+     * The number of bytes appended so far (once sealed, the object's size); {@link ObjectNotFoundException}
+     * when there is no such object.
+     */
     long appendableSize(StorageKey key) throws IOException;
 
     /**

@@ -20,7 +20,9 @@ import io.cangku.oci.Tag;
  * repositories/&lt;name&gt;/_referrers/&lt;alg&gt;/&lt;hex&gt;/&lt;alg&gt;:&lt;hex&gt;    descriptor (JSON) of a manifest whose subject
  *                                                           is the first digest, written at its PUT
  * _catalog/&lt;encoded name&gt;                                 marker: the repository exists
- * _uploads/&lt;id&gt;/data                                      appendable: an upload session's bytes
+ * _uploads/&lt;id&gt;/data                                      appendable: an upload session's bytes (the S3
+ *                                                           backend keeps data.state and data.tail.&lt;id&gt;
+ *                                                           beside it until sealed)
  * _uploads/&lt;id&gt;/info                                      JSON: repository and start time of the session
  * _auth/users/&lt;name&gt;                                      JSON: an account (password hashed)
  * _auth/groups/&lt;name&gt;                                     JSON: a group

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * Storage backends for tests that run the whole registry: each method points a Spring test context at
@@ -21,6 +23,33 @@ public final class Backends {
         Path root = newTempDir("cangku-fs-");
         registry.add("registry.storage.type", () -> "filesystem");
         registry.add("registry.storage.filesystem.root", root::toString);
+    }
+
+    /**
+     * A fresh bucket (created by the registry at start) on the JVM's one s3proxy, a real S3 REST server
+     * with SigV4 on a free port that keeps objects as files under a temporary directory.
+     */
+    public static void s3(DynamicPropertyRegistry registry) {
+        s3Properties(newBucketName()).forEach((key, value) -> registry.add(key, () -> value));
+    }
+
+    /** The properties that put a registry on {@code bucket} of the shared s3proxy, for contexts built by hand. */
+    public static Map<String, String> s3Properties(String bucket) {
+        S3TestServer server = S3TestServer.shared();
+        return Map.of(
+                "registry.storage.type", "s3",
+                "registry.storage.s3.bucket", bucket,
+                "registry.storage.s3.endpoint", server.endpoint().toString(),
+                "registry.storage.s3.path-style-access", "true",
+                "registry.storage.s3.region", "us-east-1",
+                "registry.storage.s3.access-key", S3TestServer.ACCESS_KEY,
+                "registry.storage.s3.secret-key", S3TestServer.SECRET_KEY,
+                "registry.storage.s3.create-bucket", "true");
+    }
+
+    /** A bucket name no other test uses (S3 names: 3-63 lowercase letters, digits and hyphens). */
+    public static String newBucketName() {
+        return "cangku-" + UUID.randomUUID().toString().substring(0, 18);
     }
 
     public static Path newTempDir(String prefix) {

@@ -1,0 +1,31 @@
+package io.cangku.storage.s3;
+
+import io.cangku.storage.ObjectStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.io.IOException;
+
+/** Chosen with {@code registry.storage.type=s3}; settings under {@code registry.storage.s3.*}. */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "registry.storage.type", havingValue = "s3")
+class S3StorageConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(S3StorageConfiguration.class);
+
+    /** The store owns its S3 client and presigner; Spring calls {@code close()} at shutdown. */
+    @Bean(destroyMethod = "close")
+    ObjectStore s3ObjectStore(S3Properties properties) throws IOException {
+        if (properties.bucket() == null || properties.bucket().isBlank()) {
+            throw new IllegalStateException("registry.storage.type=s3 needs registry.storage.s3.bucket");
+        }
+        log.info("storage: S3 bucket {}{} at {} ({}), part size {}, redirects {}", properties.bucket(),
+                properties.prefix().isEmpty() ? "" : " under prefix " + properties.prefix(),
+                properties.endpoint() == null ? "AWS" : properties.endpoint(), properties.region(),
+                properties.partSize(), properties.redirect() ? "on" : "off");
+        return S3ObjectStore.create(properties);
+    }
+}
