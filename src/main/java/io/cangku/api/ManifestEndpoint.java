@@ -4,6 +4,7 @@ import io.cangku.oci.Digest;
 import io.cangku.oci.OciError;
 import io.cangku.oci.Reference;
 import io.cangku.oci.RegistryException;
+import io.cangku.oci.Tag;
 import io.cangku.registry.Manifest;
 import io.cangku.registry.ManifestService;
 import io.cangku.registry.RegistryProperties;
@@ -27,7 +28,7 @@ class ManifestEndpoint {
     }
 
     void get(V2Route.Manifest route, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        Reference reference = Reference.parse(route.reference());
+        Reference reference = existingReference(route);
         Manifest manifest = manifests.get(route.name(), reference)
                 .orElseThrow(() -> unknown(route));
         String etag = "\"" + manifest.digest() + "\"";
@@ -59,12 +60,24 @@ class ManifestEndpoint {
 
     void delete(V2Route.Manifest route, HttpServletResponse response) throws IOException {
         BlobEndpoint.requireDeletesEnabled(properties);
-        Reference reference = Reference.parse(route.reference());
+        Reference reference = existingReference(route);
         if (!manifests.delete(route.name(), reference)) {
             throw unknown(route);
         }
         response.setStatus(202);
         response.setContentLength(0);
+    }
+
+    /**
+     * The reference of a GET, HEAD or DELETE. Text that is neither a tag nor a digest names no manifest, so it is
+     * unknown (404), as the conformance suite expects for {@code .INVALID_MANIFEST_NAME}; a malformed digest stays
+     * a 400. Only a push is told that its tag is invalid.
+     */
+    private static Reference existingReference(V2Route.Manifest route) {
+        if (route.reference().indexOf(':') < 0 && !Tag.isValid(route.reference())) {
+            throw unknown(route);
+        }
+        return Reference.parse(route.reference());
     }
 
     private static RegistryException unknown(V2Route.Manifest route) {
