@@ -98,6 +98,9 @@ final class RawHttp implements AutoCloseable {
                 int colon = line.indexOf(':');
                 headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
             }
+            if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+                return new Response(status, headers, readChunked(in));
+            }
             int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
             return new Response(status, headers, in.readNBytes(length));
         } catch (IOException e) {
@@ -112,6 +115,19 @@ final class RawHttp implements AutoCloseable {
         } catch (IOException e) {
             // closing is the point
         }
+    }
+
+    private static byte[] readChunked(InputStream in) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (String size = readLine(in); size != null; size = readLine(in)) {
+            int length = Integer.parseInt(size.split(";")[0].trim(), 16);
+            if (length == 0) {
+                break;
+            }
+            body.write(in.readNBytes(length));
+            readLine(in);
+        }
+        return body.toByteArray();
     }
 
     private static String readLine(InputStream in) throws IOException {

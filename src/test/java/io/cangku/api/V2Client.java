@@ -59,7 +59,8 @@ final class V2Client {
     private static final Pattern STACK_FRAME = Pattern.compile("\\bat [\\w$.]+\\([\\w$]+\\.java:\\d+\\)");
 
     private final URI root;
-    private final List<Reply> replies = new ArrayList<>();
+    // Concurrency tests share one client between threads.
+    private final List<Reply> replies = java.util.Collections.synchronizedList(new ArrayList<>());
 
     V2Client(URI root) {
         this.root = root;
@@ -234,13 +235,17 @@ final class V2Client {
      * API version header, and holds no stack trace.
      */
     void assertEveryReplyWellFormed() {
-        for (Reply reply : replies) {
+        List<Reply> received;
+        synchronized (replies) {
+            received = List.copyOf(replies);
+            replies.clear();
+        }
+        for (Reply reply : received) {
             assertThat(reply.status()).as("no 5xx: %s", reply).isLessThan(500);
             if (reply.status() >= 400) {
                 assertWellFormedError(reply);
             }
         }
-        replies.clear();
     }
 
     static void assertWellFormedError(Reply reply) {
