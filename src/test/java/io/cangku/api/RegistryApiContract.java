@@ -1011,6 +1011,8 @@ public abstract class RegistryApiContract {
                 "0-",
                 "0-99-100",
                 "0-49",
+                "0-999999999999999999",
+                "99999999999999999999-1",
         })
         @DisplayName("a malformed Content-Range, or one that disagrees with the body's length, answers 416 and stores nothing")
         void malformedContentRange(String contentRange) {
@@ -1376,11 +1378,15 @@ public abstract class RegistryApiContract {
                 "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a/b\",\"digest\":\"sha256:<hex64>\",\"size\":1},\"layers\":{}}  | layers that are no array",
                 "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a/b\",\"digest\":\"sha256:<hex64>\",\"size\":1},\"layers\":[],\"manifests\":[]} | manifests in an image manifest",
                 "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a/b\",\"digest\":\"sha256:<hex64>\",\"size\":1},\"layers\":[],\"annotations\":{\"a\":1}} | a non-string annotation",
+                "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a/b\",\"digest\":\"sha256:<hex64>\",\"size\":1e400},\"layers\":[]} | a size beyond any integer",
+                "<nesting>                          | arrays nested 100000 deep",
         })
         @DisplayName("an invalid OCI manifest is refused with 400 MANIFEST_INVALID")
         void invalidManifest(String template, String why) {
+            String body = template.equals("<nesting>") ? "[".repeat(100_000) + "]".repeat(100_000) : expand(template);
+
             // when
-            Reply reply = registry.put("/v2/" + name + "/manifests/invalid", bytes(expand(template)), "Content-Type", OCI_MANIFEST);
+            Reply reply = registry.put("/v2/" + name + "/manifests/invalid", bytes(body), "Content-Type", OCI_MANIFEST);
 
             // then
             assertError(reply, 400, "MANIFEST_INVALID");
