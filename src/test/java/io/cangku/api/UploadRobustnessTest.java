@@ -461,7 +461,7 @@ class UploadRobustnessTest {
 
     @Nested
     @DisplayName("abandoned uploads")
-    @TestPropertySource(properties = {"registry.uploads.max-age=2s", "registry.uploads.purge-interval=500ms"})
+    @TestPropertySource(properties = {"registry.uploads.max-age=3s", "registry.uploads.purge-interval=500ms"})
     class AbandonedUploads {
 
         // this nested class runs its own registry, with the short limits above
