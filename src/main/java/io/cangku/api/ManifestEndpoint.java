@@ -94,5 +94,4 @@ class ManifestEndpoint {
                 "manifest " + route.reference() + " is not in repository " + route.name(),
                 Map.of("name", route.name().value(), "reference", route.reference()));
     }
-
 }

@@ -1,9 +1,17 @@
 package io.cangku.config;
 
+import io.cangku.api.OciErrorWriter;
+import io.cangku.oci.OciError;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ErrorReportValve;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+
+import java.io.IOException;
+import java.util.Map;
 
 /** Web server settings the registry protocol needs. */
 @Configuration(proxyBeanMethods = false)
@@ -16,5 +24,53 @@ class WebServerConfiguration {
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> encodedSlashPassthrough() {
         return factory -> factory.addConnectorCustomizers(connector -> connector.setEncodedSolidusHandling("passthrough"));
+    }
+
+    /**
+     * Tomcat refuses some requests before any filter or servlet sees them (a path with {@code %00}, one that
+     * climbs above the root, {@code /v2/../../x}) and answers them with an HTML page from the host's error
+     * report valve. For {@code /v2} the answer is the spec's error envelope instead, written by the same
+     * {@link OciErrorWriter} as every other {@code /v2} error.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> ociErrorReportValve(OciErrorWriter errors) {
+        return factory -> factory.addContextCustomizers(context ->
+                context.getParent().getPipeline().addValve(new OciErrorReportValve(errors)));
+    }
+
+    private static final class OciErrorReportValve extends ErrorReportValve {
+
+        private final OciErrorWriter errors;
+
+        OciErrorReportValve(OciErrorWriter errors) {
+            this.errors = errors;
+            setShowReport(false);
+            setShowServerInfo(false);
+        }
+
+        @Override
+        protected void report(Request request, Response response, Throwable throwable) {
+            String uri = request.getRequestURI();
+            if (uri == null || !uri.startsWith("/v2")) {
+                super.report(request, response, throwable);
+                return;
+            }
+            int status = response.getStatus();
+            if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
+                return;
+            }
+            try {
+                if (status == 400) {
+                    errors.write(request, response, status, OciError.NAME_INVALID,
+                            "the request path could not be parsed: it holds characters or segments no repository name can",
+                            null, Map.of());
+                } else {
+                    errors.write(request, response, status, status >= 500 ? OciError.UNKNOWN : OciError.UNSUPPORTED,
+                            "the request could not be handled (HTTP " + status + ")", null, Map.of());
+                }
+            } catch (IOException e) {
+                // the client is gone; nothing to report to
+            }
+        }
     }
 }

@@ -189,7 +189,9 @@ public class ManifestService {
         for (Descriptor child : manifest.manifests()) {
             Digest digest = Digest.parse(child.digest());
             if (store.stat(StorageLayout.manifestRevision(repository, digest)).isEmpty()) {
-                throw new RegistryException(OciError.MANIFEST_UNKNOWN,
+                // distribution-spec v1.1, push: a manifest refused for a missing reference, a manifest or a blob,
+                // MUST result in MANIFEST_BLOB_UNKNOWN
+                throw new RegistryException(OciError.MANIFEST_BLOB_UNKNOWN,
                         "the index references manifest " + digest + ", which is not in " + repository + "; push it first",
                         Map.of("digest", digest.toString()));
             }

@@ -50,7 +50,7 @@ public class RepositoryCatalog {
         Page page = store.list(StorageLayout.CATALOG, startAfter, limit);
         List<String> names = new ArrayList<>(page.items().size());
         for (ObjectInfo item : page.items()) {
-            names.add(StorageLayout.decodeCatalogName(item.key().name()));
+            names.add(StorageLayout.decodeCatalogName(item.key().relativeTo(StorageLayout.CATALOG)));
         }
         return new Listing<>(names, page.truncated());
     }

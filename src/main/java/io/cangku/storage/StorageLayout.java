@@ -19,7 +19,8 @@ import io.cangku.oci.Tag;
  * repositories/&lt;name&gt;/_manifests/tags/&lt;tag&gt;                 the digest the tag points at
  * repositories/&lt;name&gt;/_referrers/&lt;alg&gt;/&lt;hex&gt;/&lt;alg&gt;:&lt;hex&gt;    descriptor (JSON) of a manifest whose subject
  *                                                           is the first digest, written at its PUT
- * _catalog/&lt;encoded name&gt;                                 marker: the repository exists
+ * _catalog/&lt;encoded name&gt;                                 marker: the repository exists (an order-keeping
+ *                                                           encoding, cut into segments a filesystem can hold)
  * _uploads/&lt;id&gt;/data                                      appendable: an upload session's bytes (the S3
  *                                                           backend keeps data.state and data.tail.&lt;id&gt;
  *                                                           beside it until sealed)
@@ -45,6 +46,10 @@ public final class StorageLayout {
     public static final StorageKey RULES = StorageKey.of("_auth", "rules");
     public static final StorageKey SIGNING_KEYS = StorageKey.of("_auth", "keys");
     public static final StorageKey AUDIT = StorageKey.of("_audit");
+
+    static final int CATALOG_SEGMENT_LENGTH = 200;
+    private static final String CATALOG_CONTINUATION = "/-";
+    private static final String CATALOG_END = "+";
 
     private StorageLayout() {
     }
@@ -128,10 +133,17 @@ public final class StorageLayout {
     }
 
     /**
-     * Flattens a repository name into one key segment while keeping the order of names: {@code .} becomes
-     * {@code .0} and {@code /} becomes {@code .1}. Every other character of the name grammar stands for
-     * itself, and since {@code '.' < '/' < '0'} in ASCII, the encoded keys sort exactly as the names do,
-     * so the catalog is one ordered prefix listing whose {@code last} maps onto {@code startAfter}.
+     * Flattens a repository name into a key path (relative to {@link #CATALOG}) while keeping the order of names:
+     * {@code .} becomes {@code .0} and {@code /} becomes {@code .1}. Every other character of the name grammar
+     * stands for itself, and since {@code '.' < '/' < '0'} in ASCII, the encoded keys sort exactly as the names
+     * do, so the catalog is one ordered prefix listing whose {@code last} maps onto {@code startAfter}.
+     *
+     * <p>A name of 255 characters can encode to 510, more than a filesystem allows in one file name (255 bytes),
+     * so the encoding is cut into segments of {@value #CATALOG_SEGMENT_LENGTH} characters, each continuation
+     * prefixed with {@code -} (a segment may not start with a period). Inserting the same separator at the same
+     * offsets keeps the order. A final {@code +} ends every marker: it sorts before every character of a name,
+     * so order is kept, and since no segment in the middle can end with it, a marker is never also the directory
+     * of a longer one.
      */
     public static String encodeCatalogName(String name) {
         StringBuilder sb = new StringBuilder(name.length() + 8);
@@ -143,10 +155,22 @@ public final class StorageLayout {
                 default -> sb.append(c);
             }
         }
-        return sb.toString();
+        sb.append(CATALOG_END);
+        StringBuilder path = new StringBuilder(sb.length() + 8);
+        for (int start = 0; start < sb.length(); start += CATALOG_SEGMENT_LENGTH) {
+            if (start > 0) {
+                path.append(CATALOG_CONTINUATION);
+            }
+            path.append(sb, start, Math.min(sb.length(), start + CATALOG_SEGMENT_LENGTH));
+        }
+        return path.toString();
     }
 
-    public static String decodeCatalogName(String encoded) {
+    public static String decodeCatalogName(String path) {
+        String encoded = path.replace(CATALOG_CONTINUATION, "");
+        if (encoded.endsWith(CATALOG_END)) {
+            encoded = encoded.substring(0, encoded.length() - CATALOG_END.length());
+        }
         StringBuilder sb = new StringBuilder(encoded.length());
         for (int i = 0; i < encoded.length(); i++) {
             char c = encoded.charAt(i);

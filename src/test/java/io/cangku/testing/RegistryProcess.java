@@ -1,0 +1,165 @@
+package io.cangku.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The registry as a separate JVM, for what a test cannot do to a server inside its own JVM: kill it with
+ * SIGKILL mid-request, or cap its heap. It runs {@code io.cangku.CangkuApplication} from the test's own
+ * classpath (so no {@code mvn package} is needed) on a free port, with filesystem storage at a given root,
+ * and writes its output to a log file whose tail goes into failure messages.
+ */
+public final class RegistryProcess implements AutoCloseable {
+
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private RegistryProcess(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /**
+     * Starts the registry and waits until {@code GET /v2/} answers 200.
+     *
+     * @param root       the filesystem storage root (reused across restarts)
+     * @param log        where the process's stdout and stderr go
+     * @param jvmOptions options such as {@code -Xmx256m}
+     */
+    public static RegistryProcess start(Path root, Path log, List<String> jvmOptions) {
+        int port = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("io.cangku.CangkuApplication");
+        command.add("--server.port=" + port);
+        command.add("--registry.auth.mode=none");
+        command.add("--registry.storage.type=filesystem");
+        command.add("--registry.storage.filesystem.root=" + root.toAbsolutePath());
+        try {
+            Files.createDirectories(log.toAbsolutePath().getParent());
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+            RegistryProcess registry = new RegistryProcess(process, port, log);
+            registry.awaitReady();
+            return registry;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public URI uri() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL, as a crash or the OOM killer would: no shutdown hook, no graceful shutdown. */
+    public void kill() {
+        process.destroyForcibly();
+        waitForExit();
+    }
+
+    /** The log so far. */
+    public String log() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    /** The last lines of the log, for failure messages. */
+    public String logTail() {
+        String text = log();
+        return text.length() > 6000 ? "…" + text.substring(text.length() - 6000) : text;
+    }
+
+    /** Stops the process (SIGTERM, then SIGKILL if it lingers). */
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+        waitForExit();
+    }
+
+    private void waitForExit() {
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("registry process " + process.pid() + " did not exit");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void awaitReady() {
+        long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            HttpRequest ping = HttpRequest.newBuilder(uri().resolve("/v2/")).timeout(Duration.ofSeconds(5)).build();
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the registry exited with " + process.exitValue() + " while starting:\n" + logTail());
+                }
+                try {
+                    if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IllegalStateException(e);
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("the registry did not answer GET /v2/ within " + STARTUP_TIMEOUT + ":\n" + logTail());
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
