@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -52,13 +55,33 @@ public final class Backends {
         return "cangku-" + UUID.randomUUID().toString().substring(0, 18);
     }
 
+    /** A fresh temporary directory, deleted with everything in it when the test JVM exits. */
     public static Path newTempDir(String prefix) {
         try {
             Path dir = Files.createTempDirectory(prefix);
-            dir.toFile().deleteOnExit();
+            synchronized (TEMP_DIRS) {
+                if (TEMP_DIRS.isEmpty()) {
+                    Runtime.getRuntime().addShutdownHook(new Thread(Backends::deleteTempDirs, "delete-test-dirs"));
+                }
+                TEMP_DIRS.add(dir);
+            }
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final List<Path> TEMP_DIRS = new ArrayList<>();
+
+    private static void deleteTempDirs() {
+        synchronized (TEMP_DIRS) {
+            for (Path dir : TEMP_DIRS) {
+                try (var walk = Files.walk(dir)) {
+                    walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                } catch (IOException | UncheckedIOException e) {
+                    // best effort at exit
+                }
+            }
         }
     }
 }
