@@ -61,9 +61,9 @@ class TokenEndpoint {
             return error(HttpStatus.BAD_REQUEST, "UNSUPPORTED", "unknown service '" + abbreviate(service) + "'", null);
         }
         Subject subject = Subject.ANONYMOUS;
+        Optional<Account> account = Optional.empty();
         Optional<String[]> basic = basicCredentials(request);
         if (basic.isPresent()) {
-            Optional<Account> account;
             try {
                 account = credentials.authenticate(basic.get()[0], basic.get()[1], request.getRemoteAddr());
             } catch (LoginThrottledException e) {
@@ -82,8 +82,8 @@ class TokenEndpoint {
         body.put("access_token", token.token());
         body.put("expires_in", token.expiresIn().toSeconds());
         body.put("issued_at", DateTimeFormatter.ISO_INSTANT.format(token.issuedAt()));
-        if ("true".equalsIgnoreCase(offline) && !subject.isAnonymous()) {
-            body.put("refresh_token", tokens.issueRefreshToken(subject.name()));
+        if ("true".equalsIgnoreCase(offline) && account.isPresent()) {
+            body.put("refresh_token", tokens.issueRefreshToken(account.get()));
         }
         return ResponseEntity.ok().header("Cache-Control", "no-store").body(body);
     }
@@ -118,7 +118,7 @@ class TokenEndpoint {
             }
             account = authenticated.get();
             if ("offline".equals(form.getFirst("access_type"))) {
-                refreshToken = tokens.issueRefreshToken(account.name());
+                refreshToken = tokens.issueRefreshToken(account);
             }
         } else if ("refresh_token".equals(grantType)) {
             refreshToken = form.getFirst("refresh_token");
@@ -147,7 +147,7 @@ class TokenEndpoint {
         return ResponseEntity.ok().header("Cache-Control", "no-store").body(body);
     }
 
-    /** A refresh token is honoured only while its account exists, is unexpired, and kept the same password. */
+    /** A refresh token is honoured only while its account exists, is unexpired, and has the password it was issued for. */
     private Optional<Account> accountForRefresh(String refreshToken) throws IOException {
         Optional<TokenService.RefreshClaims> claims = tokens.verifyRefreshToken(refreshToken);
         if (claims.isEmpty()) {
@@ -156,8 +156,7 @@ class TokenEndpoint {
         Optional<Account> account = directory.findAccount(claims.get().accountName());
         Instant now = Instant.now();
         return account.filter(a -> !a.isExpired(now))
-                .filter(a -> a.credentialsChangedAt() == null
-                        || !claims.get().issuedAt().isBefore(a.credentialsChangedAt().minusSeconds(1)));
+                .filter(a -> TokenService.issuedForCurrentCredentials(claims.get(), a));
     }
 
     private List<Scope> grant(Subject subject, List<String> requested) throws IOException {
