@@ -72,6 +72,10 @@ class AccountsApi {
     }
 
     record RobotCreated(String name, String secret, Instant expiresAt) {
+        @Override
+        public String toString() { // Spring MVC logs response bodies at DEBUG/TRACE
+            return "RobotCreated[name=" + name + ", secret=<hidden>, expiresAt=" + expiresAt + "]";
+        }
     }
 
     @GetMapping("/users")
