@@ -38,9 +38,12 @@ public final class AuthTestRegistry implements AutoCloseable {
         return startOn(Backends.newTempDir("cangku-auth-"), all.toArray(String[]::new));
     }
 
-    /** A registry on the given storage root, with exactly these extra arguments. */
+    /**
+     * A registry on the given storage root, with exactly these extra arguments. Token authentication is on
+     * because it is the default: nothing here sets {@code registry.auth.mode}.
+     */
     public static AuthTestRegistry startOn(Path root, String... args) {
-        List<String> all = new ArrayList<>(List.of("--server.port=0", "--registry.auth.mode=token",
+        List<String> all = new ArrayList<>(List.of("--server.port=0",
                 "--registry.storage.type=filesystem", "--registry.storage.filesystem.root=" + root));
         all.addAll(List.of(args));
         return new AuthTestRegistry(new SpringApplicationBuilder(CangkuApplication.class).run(all.toArray(String[]::new)), root);
