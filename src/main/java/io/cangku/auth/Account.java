@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 
 /**
  * A user or robot account. The password is only ever held as a bcrypt hash. {@code credentialsChangedAt}
- * invalidates refresh tokens issued before a password change.
+ * records the last password change (refresh tokens are bound to the password hash itself, see
+ * {@link TokenService#issueRefreshToken(Account)}).
  *
  * @param declared true for accounts from configuration, which the API cannot change
  */

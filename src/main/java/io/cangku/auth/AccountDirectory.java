@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Accounts, groups and access rules: those declared in configuration (read-only) and those kept in storage
@@ -40,10 +42,12 @@ public class AccountDirectory {
         this.store = store;
         this.json = json;
         Instant epoch = Instant.EPOCH;
+        int userIndex = 0;
         for (AuthProperties.DeclaredUser user : properties.users()) {
             if (user.name() == null || !Account.NAME.matcher(user.name()).matches() || user.passwordHash() == null) {
                 throw new IllegalArgumentException("registry.auth.users: each user needs a valid name and a bcrypt password-hash");
             }
+            requireRegistryBcryptCost(user.passwordHash(), "registry.auth.users[" + userIndex++ + "].password-hash");
             declaredAccounts.put(user.name(), new Account(user.name(), user.passwordHash(), user.groups(), user.admin(),
                     false, null, epoch, epoch, true));
         }
@@ -54,6 +58,22 @@ public class AccountDirectory {
             }
             declaredRules.add(new AccessRule("config-" + index++, rule.repositories(), rule.users(), rule.groups(),
                     rule.anonymous(), Set.copyOf(rule.actions()), true));
+        }
+    }
+
+    private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]?\\$(\\d\\d)\\$[./A-Za-z0-9]{53}");
+
+    /**
+     * A declared hash must be bcrypt at the registry's own cost: checking a cheaper or dearer hash takes a
+     * different time than the check made for an unknown name, which would tell who exists. (Apache's
+     * {@code htpasswd -B} uses cost 5 unless told otherwise.) The message never shows the hash.
+     */
+    private static void requireRegistryBcryptCost(String hash, String property) {
+        Matcher matcher = BCRYPT.matcher(hash);
+        if (!matcher.matches() || Integer.parseInt(matcher.group(1)) != Credentials.BCRYPT_STRENGTH) {
+            throw new IllegalArgumentException(property + " must be a bcrypt hash of cost " + Credentials.BCRYPT_STRENGTH
+                    + ", like the registry's own (htpasswd -nbBC " + Credentials.BCRYPT_STRENGTH + " NAME PASSWORD prints NAME:HASH), "
+                    + "so that signing in takes as long for this name as for any other");
         }
     }
 

@@ -72,7 +72,8 @@ public record AuthProperties(@DefaultValue("token") String mode,
 
     /**
      * @param name         user name
-     * @param passwordHash bcrypt hash ({@code htpasswd -nbB name password} prints one)
+     * @param passwordHash bcrypt hash of cost 10, the registry's own ({@code htpasswd -nbBC 10 name password} prints
+     *                     {@code name:<hash>}); another cost is refused at start
      * @param groups       groups the user belongs to
      * @param admin        whether the user is an administrator
      */

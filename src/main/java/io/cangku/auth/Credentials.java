@@ -20,7 +20,10 @@ public class Credentials {
     private final AccountDirectory directory;
     private final LoginThrottle throttle;
     private final AuditLog audit;
-    private final PasswordEncoder encoder = new BCryptPasswordEncoder();
+    /** The bcrypt cost of every hash the registry makes and accepts; one cost, so that every check takes as long. */
+    static final int BCRYPT_STRENGTH = 10;
+
+    private final PasswordEncoder encoder = new BCryptPasswordEncoder(BCRYPT_STRENGTH);
     private final String dummyHash = encoder.encode("cangku-dummy-password-for-constant-time-checks");
 
     Credentials(AccountDirectory directory, LoginThrottle throttle, AuditLog audit) {

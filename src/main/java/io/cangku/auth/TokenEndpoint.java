@@ -4,7 +4,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.util.MultiValueMap;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -61,9 +60,9 @@ class TokenEndpoint {
             return error(HttpStatus.BAD_REQUEST, "UNSUPPORTED", "unknown service '" + abbreviate(service) + "'", null);
         }
         Subject subject = Subject.ANONYMOUS;
+        Optional<Account> account = Optional.empty();
         Optional<String[]> basic = basicCredentials(request);
         if (basic.isPresent()) {
-            Optional<Account> account;
             try {
                 account = credentials.authenticate(basic.get()[0], basic.get()[1], request.getRemoteAddr());
             } catch (LoginThrottledException e) {
@@ -77,33 +76,34 @@ class TokenEndpoint {
         // not a List<String> @RequestParam: Spring would split "repository:a:pull,push" at the comma
         String[] scopes = request.getParameterValues("scope");
         TokenService.IssuedToken token = tokens.issueAccessToken(subject, grant(subject, scopes == null ? List.of() : List.of(scopes)));
-        Map<String, Object> body = new LinkedHashMap<>();
+        Map<String, Object> body = new TokenResponseBody();
         body.put("token", token.token());
         body.put("access_token", token.token());
         body.put("expires_in", token.expiresIn().toSeconds());
         body.put("issued_at", DateTimeFormatter.ISO_INSTANT.format(token.issuedAt()));
-        if ("true".equalsIgnoreCase(offline) && !subject.isAnonymous()) {
-            body.put("refresh_token", tokens.issueRefreshToken(subject.name()));
+        if ("true".equalsIgnoreCase(offline) && account.isPresent()) {
+            body.put("refresh_token", tokens.issueRefreshToken(account.get()));
         }
         return ResponseEntity.ok().header("Cache-Control", "no-store").body(body);
     }
 
     @PostMapping(path = "/token", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<Map<String, Object>> post(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form)
-            throws IOException {
+    ResponseEntity<Map<String, Object>> post(HttpServletRequest request) throws IOException {
+        // the form is read from the request, not bound to an argument: Spring MVC logs handler arguments at
+        // TRACE, and this form holds a password or a refresh token
         if (!properties.enabled()) {
             return error(HttpStatus.NOT_FOUND, "UNSUPPORTED", "authentication is disabled on this registry", null);
         }
-        String service = form.getFirst("service");
+        String service = request.getParameter("service");
         if (service != null && !service.equals(properties.service())) {
             return error(HttpStatus.BAD_REQUEST, "invalid_request", "unknown service '" + abbreviate(service) + "'", null);
         }
-        String grantType = form.getFirst("grant_type");
+        String grantType = request.getParameter("grant_type");
         Account account;
         String refreshToken = null;
         if ("password".equals(grantType)) {
-            String username = form.getFirst("username");
-            String password = form.getFirst("password");
+            String username = request.getParameter("username");
+            String password = request.getParameter("password");
             if (username == null || password == null) {
                 return error(HttpStatus.BAD_REQUEST, "invalid_request", "a password grant needs username and password", null);
             }
@@ -117,11 +117,11 @@ class TokenEndpoint {
                 return unauthorized();
             }
             account = authenticated.get();
-            if ("offline".equals(form.getFirst("access_type"))) {
-                refreshToken = tokens.issueRefreshToken(account.name());
+            if ("offline".equals(request.getParameter("access_type"))) {
+                refreshToken = tokens.issueRefreshToken(account);
             }
         } else if ("refresh_token".equals(grantType)) {
-            refreshToken = form.getFirst("refresh_token");
+            refreshToken = request.getParameter("refresh_token");
             Optional<Account> refreshed = refreshToken == null ? Optional.empty() : accountForRefresh(refreshToken);
             if (refreshed.isEmpty()) {
                 audit.record(null, "refresh", null, request.getRemoteAddr(), "denied");
@@ -132,10 +132,11 @@ class TokenEndpoint {
             return error(HttpStatus.BAD_REQUEST, "unsupported_grant_type", "grant_type must be password or refresh_token", null);
         }
         Subject subject = Subject.of(account);
-        List<String> requested = form.get("scope") == null ? List.of() : form.get("scope");
+        String[] scopes = request.getParameterValues("scope");
+        List<String> requested = scopes == null ? List.of() : List.of(scopes);
         List<Scope> granted = grant(subject, requested);
         TokenService.IssuedToken token = tokens.issueAccessToken(subject, granted);
-        Map<String, Object> body = new LinkedHashMap<>();
+        Map<String, Object> body = new TokenResponseBody();
         body.put("access_token", token.token());
         body.put("token", token.token());
         body.put("scope", granted.stream().map(Scope::toString).collect(Collectors.joining(" ")));
@@ -147,7 +148,22 @@ class TokenEndpoint {
         return ResponseEntity.ok().header("Cache-Control", "no-store").body(body);
     }
 
-    /** A refresh token is honoured only while its account exists, is unexpired, and kept the same password. */
+    /**
+     * A token response body. Spring MVC logs the bodies it writes (at DEBUG, in part, and at TRACE in full),
+     * so its {@code toString} names the fields but never shows a token.
+     */
+    private static final class TokenResponseBody extends LinkedHashMap<String, Object> {
+        private static final Set<String> TOKENS = Set.of("token", "access_token", "refresh_token");
+
+        @Override
+        public String toString() {
+            return entrySet().stream()
+                    .map(e -> e.getKey() + "=" + (TOKENS.contains(e.getKey()) ? "<hidden>" : e.getValue()))
+                    .collect(Collectors.joining(", ", "{", "}"));
+        }
+    }
+
+    /** A refresh token is honoured only while its account exists, is unexpired, and has the password it was issued for. */
     private Optional<Account> accountForRefresh(String refreshToken) throws IOException {
         Optional<TokenService.RefreshClaims> claims = tokens.verifyRefreshToken(refreshToken);
         if (claims.isEmpty()) {
@@ -156,8 +172,7 @@ class TokenEndpoint {
         Optional<Account> account = directory.findAccount(claims.get().accountName());
         Instant now = Instant.now();
         return account.filter(a -> !a.isExpired(now))
-                .filter(a -> a.credentialsChangedAt() == null
-                        || !claims.get().issuedAt().isBefore(a.credentialsChangedAt().minusSeconds(1)));
+                .filter(a -> TokenService.issuedForCurrentCredentials(claims.get(), a));
     }
 
     private List<Scope> grant(Subject subject, List<String> requested) throws IOException {

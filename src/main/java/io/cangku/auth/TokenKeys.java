@@ -39,7 +39,13 @@ public class TokenKeys {
 
     private static final Logger log = LoggerFactory.getLogger(TokenKeys.class);
     private static final int MAX_KEY_BYTES = 16 * 1024;
-    private static final Duration RELOAD_INTERVAL = Duration.ofSeconds(30);
+    /**
+     * How often an unknown key id may make us list the stored keys again. Short, because replicas that raced
+     * at first start each sign with a key the other learns of only by such a reload: with 30 s, tokens of one
+     * replica were refused by the other for up to 30 s. Still a bound, so forged key ids cannot turn every
+     * request into a storage listing.
+     */
+    private static final Duration RELOAD_INTERVAL = Duration.ofSeconds(1);
 
     private final ObjectStore store;
     private final AuthProperties properties;

@@ -19,10 +19,15 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import org.springframework.stereotype.Service;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -45,6 +50,7 @@ public class TokenService {
 
     static final String TOKEN_USE = "token_use";
     static final String REFRESH = "refresh";
+    static final String CREDENTIALS = "cred";
     private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
 
     private final TokenKeys keys;
@@ -101,10 +107,36 @@ public class TokenService {
         return new IssuedToken(sign(claims), now, properties.tokenTtl());
     }
 
-    public String issueRefreshToken(String accountName) {
+    /**
+     * A refresh token bound to the account's current password hash: changing the password (or the hash in
+     * configuration) ends every refresh token issued before, whatever the clocks say. ({@code iat} has whole
+     * seconds only, so comparing it with the time of the change cannot tell apart tokens issued in the same
+     * second before and after it.)
+     */
+    public String issueRefreshToken(Account account) {
         Instant now = Instant.now();
-        JWTClaimsSet claims = baseClaims(accountName, now, properties.refreshTokenTtl()).claim(TOKEN_USE, REFRESH).build();
+        JWTClaimsSet claims = baseClaims(account.name(), now, properties.refreshTokenTtl())
+                .claim(TOKEN_USE, REFRESH)
+                .claim(CREDENTIALS, credentialsFingerprint(account.passwordHash()))
+                .build();
         return sign(claims);
+    }
+
+    /** Whether the refresh token was issued for the account's current password. */
+    public static boolean issuedForCurrentCredentials(RefreshClaims claims, Account account) {
+        return claims.credentialsFingerprint() != null && MessageDigest.isEqual(
+                claims.credentialsFingerprint().getBytes(StandardCharsets.US_ASCII),
+                credentialsFingerprint(account.passwordHash()).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** A digest of the password hash: identifies the credentials without revealing even their bcrypt hash. */
+    private static String credentialsFingerprint(String passwordHash) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(String.valueOf(passwordHash).getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 16));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The access token's meaning, or empty when it is not a valid access token of this registry. */
@@ -127,10 +159,14 @@ public class TokenService {
         return verify(token)
                 .filter(c -> REFRESH.equals(c.getClaim(TOKEN_USE)))
                 .filter(c -> c.getSubject() != null && !c.getSubject().isEmpty())
-                .map(c -> new RefreshClaims(c.getSubject(), c.getIssueTime().toInstant()));
+                .map(c -> new RefreshClaims(c.getSubject(), c.getIssueTime().toInstant(), credentialsClaim(c)));
     }
 
-    public record RefreshClaims(String accountName, Instant issuedAt) {
+    private static String credentialsClaim(JWTClaimsSet claims) {
+        return claims.getClaim(CREDENTIALS) instanceof String fingerprint ? fingerprint : null;
+    }
+
+    public record RefreshClaims(String accountName, Instant issuedAt, String credentialsFingerprint) {
     }
 
     private JWTClaimsSet.Builder baseClaims(String subject, Instant now, Duration ttl) {

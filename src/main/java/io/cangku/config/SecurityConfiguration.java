@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.AuthenticationException;
@@ -42,7 +43,10 @@ class SecurityConfiguration {
             return http.authorizeHttpRequests(a -> a.anyRequest().permitAll()).build();
         }
         AuthenticationEntryPoint entryPoint = (request, response, e) -> problem(response, e, properties.service());
-        return http.authenticationProvider(accounts)
+        // A manager of its own, without the global one as parent: ProviderManager asks its parent again after
+        // a failure, and the parent holds the same provider, so every wrong password was checked, counted by
+        // the throttle and audited twice.
+        return http.authenticationManager(new ProviderManager(accounts))
                 .httpBasic(b -> b.authenticationEntryPoint(entryPoint))
                 .exceptionHandling(e -> e.authenticationEntryPoint(entryPoint))
                 .authorizeHttpRequests(a -> a.anyRequest().hasRole("ADMIN"))

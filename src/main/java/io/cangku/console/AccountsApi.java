@@ -52,8 +52,9 @@ class AccountsApi {
         }
     }
 
+    /** {@code admin} is a {@code Boolean} so that leaving it out means false: Jackson 3 refuses a missing primitive. */
     record NewUser(@NotBlank String name, @NotBlank @Size(min = 8, max = 256) String password, List<String> groups,
-                   boolean admin) {
+                   Boolean admin) {
         @Override
         public String toString() {
             return "NewUser[name=" + name + "]";
@@ -71,6 +72,10 @@ class AccountsApi {
     }
 
     record RobotCreated(String name, String secret, Instant expiresAt) {
+        @Override
+        public String toString() { // Spring MVC logs response bodies at DEBUG/TRACE
+            return "RobotCreated[name=" + name + ", secret=<hidden>, expiresAt=" + expiresAt + "]";
+        }
     }
 
     @GetMapping("/users")
@@ -90,7 +95,8 @@ class AccountsApi {
             throw new ResponseStatusException(HttpStatus.CONFLICT, "user " + body.name() + " already exists");
         }
         Instant now = Instant.now();
-        Account account = new Account(body.name(), credentials.hash(body.password()), body.groups(), body.admin(), false,
+        Account account = new Account(body.name(), credentials.hash(body.password()), body.groups(),
+                Boolean.TRUE.equals(body.admin()), false,
                 null, now, now, false);
         directory.saveAccount(account);
         audit.record(principal.getName(), "create-user", body.name(), request.getRemoteAddr(), "ok");

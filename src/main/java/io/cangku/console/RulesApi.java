@@ -45,7 +45,8 @@ class RulesApi {
         this.audit = audit;
     }
 
-    record RuleRequest(@NotBlank String repositories, List<String> users, List<String> groups, boolean anonymous,
+    /** {@code anonymous} is a {@code Boolean} so that leaving it out means false: Jackson 3 refuses a missing primitive. */
+    record RuleRequest(@NotBlank String repositories, List<String> users, List<String> groups, Boolean anonymous,
                        @NotEmpty Set<String> actions) {
     }
 
@@ -97,6 +98,7 @@ class RulesApi {
             throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
                     "repositories is a glob of repository names: lowercase letters, digits, . _ - / and * ? wildcards");
         }
-        return new AccessRule(id, body.repositories(), body.users(), body.groups(), body.anonymous(), body.actions(), false);
+        return new AccessRule(id, body.repositories(), body.users(), body.groups(), Boolean.TRUE.equals(body.anonymous()),
+                body.actions(), false);
     }
 }

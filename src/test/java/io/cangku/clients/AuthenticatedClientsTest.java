@@ -1,0 +1,420 @@
+package io.cangku.clients;
+
+import com.marcnuri.helm.Helm;
+import io.cangku.auth.AuthTestHttp;
+import io.cangku.auth.AuthTestRegistry;
+import io.cangku.testing.Backends;
+import io.cangku.testing.RequiresTool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.cangku.auth.AuthTestHttp.bearer;
+import static io.cangku.auth.AuthTestRegistry.ADMIN;
+import static io.cangku.auth.AuthTestRegistry.ADMIN_PASSWORD;
+import static io.cangku.clients.AuthTestImages.TAG;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The real clients against the registry with token authentication: each logs in, pushes and pulls; a user
+ * without rights is refused a push with the spec's error; anonymous pulls work on the public pattern only.
+ * alice (group team-a) may push to team-a/**; bob may push nowhere; everyone may pull public/**.
+ */
+@DisplayName("Real clients with token authentication")
+class AuthenticatedClientsTest {
+
+    static final String ALICE = "alice";
+    static final String ALICE_PASSWORD = "alice-client-password";
+    static final String BOB = "bob";
+    static final String BOB_PASSWORD = "bob-client-password";
+    static final Duration TIMEOUT = Duration.ofMinutes(2);
+    /** How the clients word a 401 or 403 from the registry. */
+    static final String REFUSED = "(?is).*(denied|unauthorized|authentication required|invalid username/password|forbidden|403|401).*";
+
+    static AuthTestRegistry registry;
+    static AuthTestHttp http;
+    static Path work;
+    static Path layout;
+    static AuthTestDockerEngine engine;
+    static final List<Path> podmanDirs = new ArrayList<>();
+
+    @BeforeAll
+    static void startRegistry() {
+        List<String> args = new ArrayList<>(List.of("--registry.auth.throttle.max-failures=1000"));
+        args.addAll(AuthTestRegistry.declaredUser(0, ALICE, ALICE_PASSWORD, "team-a"));
+        args.addAll(AuthTestRegistry.declaredUser(1, BOB, BOB_PASSWORD));
+        args.addAll(AuthTestRegistry.declaredRule(0, "team-a/**", "group:team-a", "pull,push"));
+        args.addAll(AuthTestRegistry.declaredRule(1, "public/**", "anonymous", "pull"));
+        registry = AuthTestRegistry.start(args.toArray(String[]::new));
+        http = registry.http();
+        work = Backends.newTempDir("cgk-clients-");
+    }
+
+    @AfterAll
+    static void stopAll() {
+        if (engine != null) {
+            engine.close();
+        }
+        registry.close();
+        AuthTestProcesses.deleteRecursively(work);
+        podmanDirs.forEach(AuthTestProcesses::deleteRecursively);
+    }
+
+    static String host() {
+        return registry.hostPort();
+    }
+
+    /** The umoci-made image, built on first use (only tests that declare umoci get here). */
+    static synchronized Path layout() {
+        if (layout == null) {
+            layout = AuthTestImages.ociLayout(work.resolve("image"), "hello from cangku's auth tests\n");
+        }
+        return layout;
+    }
+
+    static Path freshDir(String prefix) {
+        try {
+            return Files.createDirectories(work.resolve(prefix + "-" + UUID.randomUUID().toString().substring(0, 8)));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static AuthTestProcesses.Result skopeo(Path authFile, String... args) {
+        String[] command = new String[args.length + 1];
+        command[0] = "skopeo";
+        System.arraycopy(args, 0, command, 1, args.length);
+        return AuthTestProcesses.run(Map.of("REGISTRY_AUTH_FILE", authFile.toString()), TIMEOUT, command);
+    }
+
+    /** Pushes the test image to {@code repository:v1} as the administrator (a setup step, with skopeo). */
+    static void pushAsAdmin(String repository) {
+        AuthTestProcesses.Result result = skopeo(freshDir("admin-auth").resolve("auth.json"), "copy", "--dest-tls-verify=false",
+                "--dest-creds", ADMIN + ":" + ADMIN_PASSWORD, "oci:" + layout() + ":" + TAG, "docker://" + host() + "/" + repository + ":" + TAG);
+        assertThat(result.succeeded()).as("%s", result).isTrue();
+    }
+
+    /** The tags of a repository, read over HTTP as the administrator. */
+    static List<String> tags(String repository) {
+        String token = http.token(ADMIN, ADMIN_PASSWORD, "repository:" + repository + ":pull");
+        AuthTestHttp.Response response = http.get("/v2/" + repository + "/tags/list", bearer(token));
+        List<String> tags = new ArrayList<>();
+        if (response.status() == 200) {
+            response.json().path("tags").forEach(t -> tags.add(t.asString()));
+        }
+        return tags;
+    }
+
+    @Nested
+    @DisplayName("skopeo")
+    class Skopeo {
+
+        @Test
+        @RequiresTool({"skopeo", "umoci"})
+        @DisplayName("logs in, pushes and pulls")
+        void loginPushPull() {
+            // given
+            Path auth = freshDir("skopeo").resolve("auth.json");
+            String image = "docker://" + host() + "/team-a/skopeo:" + TAG;
+
+            // when
+            AuthTestProcesses.Result login = skopeo(auth, "login", "--tls-verify=false", "-u", ALICE, "-p", ALICE_PASSWORD, host());
+            AuthTestProcesses.Result push = skopeo(auth, "copy", "--dest-tls-verify=false", "oci:" + layout() + ":" + TAG, image);
+            AuthTestProcesses.Result pull = skopeo(auth, "copy", "--src-tls-verify=false", image, "oci:" + freshDir("pulled") + "/layout:" + TAG);
+            AuthTestProcesses.Result inspect = skopeo(auth, "inspect", "--tls-verify=false", image);
+
+            // then
+            assertThat(login.succeeded()).as("%s", login).isTrue();
+            assertThat(login.output()).contains("Login Succeeded");
+            assertThat(push.succeeded()).as("%s", push).isTrue();
+            assertThat(pull.succeeded()).as("%s", pull).isTrue();
+            assertThat(inspect.succeeded()).as("%s", inspect).isTrue();
+            assertThat(tags("team-a/skopeo")).contains(TAG);
+        }
+
+        @Test
+        @RequiresTool({"skopeo"})
+        @DisplayName("is refused a login with a wrong password")
+        void wrongPassword() {
+            // when
+            AuthTestProcesses.Result login = skopeo(freshDir("skopeo").resolve("auth.json"), "login", "--tls-verify=false",
+                    "-u", ALICE, "-p", "not-alices-password", host());
+
+            // then
+            assertThat(login.succeeded()).as("%s", login).isFalse();
+            assertThat(login.output()).matches(REFUSED);
+        }
+
+        @Test
+        @RequiresTool({"skopeo", "umoci"})
+        @DisplayName("a second user without rights logs in but is refused the push")
+        void pushDenied() {
+            // given
+            Path auth = freshDir("skopeo-bob").resolve("auth.json");
+            assertThat(skopeo(auth, "login", "--tls-verify=false", "-u", BOB, "-p", BOB_PASSWORD, host()).succeeded()).isTrue();
+
+            // when
+            AuthTestProcesses.Result push = skopeo(auth, "copy", "--dest-tls-verify=false", "oci:" + layout() + ":" + TAG,
+                    "docker://" + host() + "/team-a/by-bob:" + TAG);
+
+            // then
+            assertThat(push.succeeded()).as("%s", push).isFalse();
+            assertThat(push.output()).matches(REFUSED);
+            assertThat(tags("team-a/by-bob")).isEmpty();
+        }
+
+        @Test
+        @RequiresTool({"skopeo", "umoci"})
+        @DisplayName("pulls anonymously from public/** and from nowhere else")
+        void anonymousPull() {
+            // given
+            pushAsAdmin("public/skopeo");
+            pushAsAdmin("team-a/private-skopeo");
+            Path anonymous = freshDir("skopeo-anonymous").resolve("auth.json");
+
+            // when
+            AuthTestProcesses.Result publicPull = skopeo(anonymous, "copy", "--src-tls-verify=false",
+                    "docker://" + host() + "/public/skopeo:" + TAG, "oci:" + freshDir("pulled") + "/layout:" + TAG);
+            AuthTestProcesses.Result privatePull = skopeo(anonymous, "copy", "--src-tls-verify=false",
+                    "docker://" + host() + "/team-a/private-skopeo:" + TAG, "oci:" + freshDir("pulled") + "/layout:" + TAG);
+            AuthTestProcesses.Result publicPush = skopeo(anonymous, "copy", "--dest-tls-verify=false",
+                    "oci:" + layout() + ":" + TAG, "docker://" + host() + "/public/anonymous:" + TAG);
+
+            // then
+            assertThat(publicPull.succeeded()).as("%s", publicPull).isTrue();
+            assertThat(privatePull.succeeded()).as("%s", privatePull).isFalse();
+            assertThat(privatePull.output()).matches(REFUSED);
+            assertThat(publicPush.succeeded()).as("%s", publicPush).isFalse();
+        }
+    }
+
+    @Nested
+    @DisplayName("podman")
+    class Podman {
+
+        /** podman's storage for one test; directly under the temp dir, as podman refuses a runroot over 50 characters. */
+        Path podmanDir() throws IOException {
+            Path dir = Backends.newTempDir("cgk-pm-");
+            Files.createDirectories(dir.resolve("tmp"));
+            Files.writeString(dir.resolve("auth.json"), "{}"); // podman pull stats REGISTRY_AUTH_FILE
+            podmanDirs.add(dir);
+            return dir;
+        }
+
+        AuthTestProcesses.Result podman(Path dir, String... args) {
+            List<String> command = new ArrayList<>(List.of("podman", "--root", dir.resolve("root").toString(),
+                    "--runroot", dir.resolve("runroot").toString(), "--storage-driver", "vfs",
+                    "--tmpdir", dir.resolve("tmp").toString(), "--events-backend", "file", "--cgroup-manager", "cgroupfs"));
+            command.addAll(List.of(args));
+            return AuthTestProcesses.run(Map.of("REGISTRY_AUTH_FILE", dir.resolve("auth.json").toString(),
+                    "TMPDIR", dir.resolve("tmp").toString()), TIMEOUT, command.toArray(String[]::new));
+        }
+
+        @Test
+        @RequiresTool({"podman", "umoci"})
+        @DisplayName("logs in, pushes and pulls")
+        void loginPushPull() throws IOException {
+            // given an image in podman's own (temporary) storage
+            Path dir = podmanDir();
+            String image = host() + "/team-a/podman:" + TAG;
+            AuthTestProcesses.Result load = podman(dir, "pull", "oci:" + layout() + ":" + TAG);
+            assertThat(load.succeeded()).as("%s", load).isTrue();
+            String id = load.output().strip().lines().reduce((first, last) -> last).orElseThrow();
+            assertThat(podman(dir, "tag", id, image).succeeded()).isTrue();
+
+            // when
+            AuthTestProcesses.Result login = podman(dir, "login", "--tls-verify=false", "-u", ALICE, "-p", ALICE_PASSWORD, host());
+            AuthTestProcesses.Result push = podman(dir, "push", "--tls-verify=false", image);
+            AuthTestProcesses.Result remove = podman(dir, "rmi", "--force", image);
+            AuthTestProcesses.Result pull = podman(dir, "pull", "--tls-verify=false", image);
+
+            // then
+            assertThat(login.succeeded()).as("%s", login).isTrue();
+            assertThat(login.output()).contains("Login Succeeded");
+            assertThat(push.succeeded()).as("%s", push).isTrue();
+            assertThat(remove.succeeded()).as("%s", remove).isTrue();
+            assertThat(pull.succeeded()).as("%s", pull).isTrue();
+            assertThat(tags("team-a/podman")).contains(TAG);
+        }
+
+        @Test
+        @RequiresTool({"podman", "umoci"})
+        @DisplayName("a second user without rights is refused the push")
+        void pushDenied() throws IOException {
+            // given
+            Path dir = podmanDir();
+            String image = host() + "/team-a/podman-by-bob:" + TAG;
+            AuthTestProcesses.Result load = podman(dir, "pull", "oci:" + layout() + ":" + TAG);
+            assertThat(load.succeeded()).as("%s", load).isTrue();
+            String id = load.output().strip().lines().reduce((first, last) -> last).orElseThrow();
+            assertThat(podman(dir, "tag", id, image).succeeded()).isTrue();
+            assertThat(podman(dir, "login", "--tls-verify=false", "-u", BOB, "-p", BOB_PASSWORD, host()).succeeded()).isTrue();
+
+            // when
+            AuthTestProcesses.Result push = podman(dir, "push", "--tls-verify=false", image);
+
+            // then
+            assertThat(push.succeeded()).as("%s", push).isFalse();
+            assertThat(push.output()).matches(REFUSED);
+            assertThat(tags("team-a/podman-by-bob")).isEmpty();
+        }
+    }
+
+    @Nested
+    @DisplayName("docker (the real engine)")
+    class Docker {
+
+        static final String LOCAL_IMAGE = "cangku-auth-test/hello:" + TAG;
+
+        /** Our own engine, started on first use, with the test image loaded into it. */
+        AuthTestDockerEngine engine() {
+            synchronized (AuthenticatedClientsTest.class) {
+                if (engine == null) {
+                    engine = AuthTestDockerEngine.start(host());
+                    Path archive = freshDir("docker-archive").resolve("image.tar");
+                    AuthTestProcesses.Result copy = skopeo(freshDir("skopeo").resolve("auth.json"), "copy",
+                            "oci:" + layout() + ":" + TAG, "docker-archive:" + archive + ":" + LOCAL_IMAGE);
+                    assertThat(copy.succeeded()).as("%s", copy).isTrue();
+                    AuthTestProcesses.Result load = engine.docker(freshDir("docker-config"), "load", "-i", archive.toString());
+                    assertThat(load.succeeded()).as("%s", load).isTrue();
+                }
+                return engine;
+            }
+        }
+
+        @Test
+        @RequiresTool({"dockerd", "docker", "skopeo", "umoci"})
+        @DisplayName("logs in (keeping a refresh token, not the password), then pushes and pulls through the refresh-token grant")
+        void loginPushPull() throws IOException {
+            // given
+            Path config = freshDir("docker-alice");
+            String image = host() + "/team-a/docker:" + TAG;
+
+            // when
+            AuthTestProcesses.Result login = engine().dockerWithInput(config, ALICE_PASSWORD, "login", "-u", ALICE, "--password-stdin", host());
+            String stored = Files.readString(config.resolve("config.json"));
+            AuthTestProcesses.Result tag = engine().docker(config, "tag", LOCAL_IMAGE, image);
+            AuthTestProcesses.Result push = engine().docker(config, "push", image);
+            AuthTestProcesses.Result remove = engine().docker(config, "rmi", image);
+            AuthTestProcesses.Result pull = engine().docker(config, "pull", image);
+
+            // then
+            assertThat(login.succeeded()).as("%s", login).isTrue();
+            assertThat(login.output()).contains("Login Succeeded");
+            // docker keeps the identity (refresh) token from the offline token request, never the password,
+            // so the daemon's push below can only have authenticated with POST /token grant_type=refresh_token
+            JsonNode entry = AuthTestHttp.JSON.readTree(stored).path("auths").path(host());
+            assertThat(entry.path("identitytoken").asString()).isNotEmpty();
+            assertThat(stored).doesNotContain(ALICE_PASSWORD)
+                    .doesNotContain(Base64.getEncoder().encodeToString((ALICE + ":" + ALICE_PASSWORD).getBytes(StandardCharsets.UTF_8)));
+            assertThat(tag.succeeded()).as("%s", tag).isTrue();
+            assertThat(push.succeeded()).as("%s\n%s", push, engine().log()).isTrue();
+            assertThat(remove.succeeded()).as("%s", remove).isTrue();
+            assertThat(pull.succeeded()).as("%s", pull).isTrue();
+            assertThat(tags("team-a/docker")).contains(TAG);
+        }
+
+        @Test
+        @RequiresTool({"dockerd", "docker", "skopeo", "umoci"})
+        @DisplayName("a second user without rights is refused the push with the registry's denied error")
+        void pushDenied() {
+            // given
+            Path config = freshDir("docker-bob");
+            String image = host() + "/team-a/docker-by-bob:" + TAG;
+            assertThat(engine().dockerWithInput(config, BOB_PASSWORD, "login", "-u", BOB, "--password-stdin", host()).succeeded()).isTrue();
+            assertThat(engine().docker(config, "tag", LOCAL_IMAGE, image).succeeded()).isTrue();
+
+            // when
+            AuthTestProcesses.Result push = engine().docker(config, "push", image);
+
+            // then
+            assertThat(push.succeeded()).as("%s", push).isFalse();
+            assertThat(push.output()).matches("(?is).*denied.*");
+            assertThat(tags("team-a/docker-by-bob")).isEmpty();
+        }
+
+        @Test
+        @RequiresTool({"dockerd", "docker", "skopeo", "umoci"})
+        @DisplayName("pulls anonymously from public/** and from nowhere else")
+        void anonymousPull() {
+            // given
+            pushAsAdmin("public/docker");
+            pushAsAdmin("team-a/private-docker");
+            Path config = freshDir("docker-anonymous");
+
+            // when
+            AuthTestProcesses.Result publicPull = engine().docker(config, "pull", host() + "/public/docker:" + TAG);
+            AuthTestProcesses.Result privatePull = engine().docker(config, "pull", host() + "/team-a/private-docker:" + TAG);
+
+            // then
+            assertThat(publicPull.succeeded()).as("%s", publicPull).isTrue();
+            assertThat(privatePull.succeeded()).as("%s", privatePull).isFalse();
+            assertThat(privatePull.output()).matches(REFUSED);
+        }
+    }
+
+    @Nested
+    @DisplayName("helm (helm-java)")
+    class HelmRegistry {
+
+        Path packagedChart() {
+            Path dir = freshDir("chart");
+            Helm chart = Helm.create().withName("demo").withDir(dir).call();
+            chart.packageIt().withDestination(dir).call();
+            return dir.resolve("demo-0.1.0.tgz");
+        }
+
+        @Test
+        @DisplayName("logs in and pushes a chart")
+        void loginAndPush() {
+            // given
+            Path chart = packagedChart();
+
+            // when
+            Helm.registry().login().withHost(host()).withUsername(ALICE).withPassword(ALICE_PASSWORD).plainHttp().call();
+            String pushed = Helm.push().withChart(chart).withRemote(URI.create("oci://" + host() + "/team-a/charts")).plainHttp().call();
+
+            // then
+            assertThat(pushed).contains("team-a/charts/demo");
+            assertThat(tags("team-a/charts/demo")).contains("0.1.0");
+        }
+
+        @Test
+        @DisplayName("a second user without rights is refused the push")
+        void pushDenied() {
+            // given
+            Path chart = packagedChart();
+            Helm.registry().login().withHost(host()).withUsername(BOB).withPassword(BOB_PASSWORD).plainHttp().call();
+
+            // then
+            assertThatThrownBy(() -> Helm.push().withChart(chart).withRemote(URI.create("oci://" + host() + "/team-a/bobs-charts"))
+                    .plainHttp().call())
+                    .hasMessageMatching(REFUSED);
+            assertThat(tags("team-a/bobs-charts/demo")).isEmpty();
+        }
+
+        @Test
+        @DisplayName("is refused a login with a wrong password")
+        void wrongPassword() {
+            assertThatThrownBy(() -> Helm.registry().login().withHost(host()).withUsername(ALICE).withPassword("wrong-password")
+                    .plainHttp().call())
+                    .hasMessageMatching(REFUSED);
+        }
+    }
+}
