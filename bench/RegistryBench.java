@@ -20,47 +20,69 @@ import java.util.concurrent.atomic.AtomicLong;
  * (POST, one streamed PATCH, PUT ?digest=) and pulls them back, with several clients at once, and prints
  * throughput. Run with the JDK's source launcher, no build needed:
  *
- *   java bench/RegistryBench.java --url http://127.0.0.1:5000 --label cangku-fs --blobs 16 --size-mib 32 --clients 4 --rounds 3
+ *   java bench/RegistryBench.java --target cangku=http://127.0.0.1:5000 --target distribution=http://127.0.0.1:5001 \
+ *        --blobs 16 --size-mib 32 --clients 4 --rounds 5
  *
- * Blobs are random (seeded, distinct per round) and generated before timing starts, so the client spends
- * its time on the wire, not on generating data. Each round pushes every blob and then pulls every blob;
- * the median round is reported. Output: one CSV line per phase (label,phase,MiB/s,requests/s).
+ * Blobs are random (distinct per round and target) and generated before timing starts, so the client
+ * spends its time on the wire, not on generating data. In each round every target pushes every blob and
+ * then pulls every blob, targets taking turns; the median round of each is reported. Output: one CSV line
+ * per target and phase (label,phase,MiB/s,blobs/s).
  */
 public class RegistryBench {
 
     public static void main(String[] args) throws Exception {
-        String url = arg(args, "--url", "http://127.0.0.1:5000");
-        String label = arg(args, "--label", "registry");
+        List<String[]> targets = new ArrayList<>();
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--target")) {
+                String[] labelUrl = args[i + 1].split("=", 2);
+                targets.add(labelUrl);
+            }
+        }
+        if (targets.isEmpty()) {
+            targets.add(new String[] {arg(args, "--label", "registry"), arg(args, "--url", "http://127.0.0.1:5000")});
+        }
         int blobs = Integer.parseInt(arg(args, "--blobs", "16"));
         int sizeMiB = Integer.parseInt(arg(args, "--size-mib", "32"));
         int clients = Integer.parseInt(arg(args, "--clients", "4"));
         int rounds = Integer.parseInt(arg(args, "--rounds", "3"));
         String repo = arg(args, "--repo", "bench/blobs");
 
+        // Follow redirects as real clients do (a registry may send blob GETs to its storage).
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofSeconds(10)).build();
-        double[] pushRates = new double[rounds];
-        double[] pullRates = new double[rounds];
+        double[][] pushRates = new double[targets.size()][rounds];
+        double[][] pullRates = new double[targets.size()][rounds];
         long totalBytes = (long) blobs * sizeMiB * 1024 * 1024;
         for (int round = 0; round < rounds; round++) {
-            List<byte[]> data = new ArrayList<>();
-            List<String> digests = new ArrayList<>();
-            for (int i = 0; i < blobs; i++) {
-                byte[] bytes = new byte[sizeMiB * 1024 * 1024];
-                new Random(round * 1_000_003L + i + System.nanoTime()).nextBytes(bytes);
-                data.add(bytes);
-                digests.add("sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+            // Targets take turns within each round, in alternating order, so drift in the machine's load
+            // (it is shared) falls on all of them alike.
+            for (int k = 0; k < targets.size(); k++) {
+                int t = round % 2 == 0 ? k : targets.size() - 1 - k;
+                String label = targets.get(t)[0];
+                String url = targets.get(t)[1];
+                List<byte[]> data = new ArrayList<>();
+                List<String> digests = new ArrayList<>();
+                for (int i = 0; i < blobs; i++) {
+                    byte[] bytes = new byte[sizeMiB * 1024 * 1024];
+                    new Random(round * 1_000_003L + i * 7919L + t * 104_729L + System.nanoTime()).nextBytes(bytes);
+                    data.add(bytes);
+                    digests.add("sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+                }
+                pushRates[t][round] = totalBytes / seconds(() -> parallel(clients, blobs,
+                        i -> push(http, url, repo, data.get(i), digests.get(i)))) / (1024.0 * 1024.0);
+                pullRates[t][round] = totalBytes / seconds(() -> parallel(clients, blobs,
+                        i -> pull(http, url, repo, digests.get(i), data.get(i).length))) / (1024.0 * 1024.0);
+                System.err.printf("%s round %d: push %.1f MiB/s, pull %.1f MiB/s%n", label, round + 1,
+                        pushRates[t][round], pullRates[t][round]);
             }
-            pushRates[round] = totalBytes / seconds(() -> parallel(clients, blobs, i -> push(http, url, repo, data.get(i), digests.get(i))))
-                    / (1024.0 * 1024.0);
-            pullRates[round] = totalBytes / seconds(() -> parallel(clients, blobs, i -> pull(http, url, repo, digests.get(i), data.get(i).length)))
-                    / (1024.0 * 1024.0);
-            System.err.printf("%s round %d: push %.1f MiB/s, pull %.1f MiB/s%n", label, round + 1, pushRates[round], pullRates[round]);
         }
-        double push = median(pushRates);
-        double pull = median(pullRates);
-        System.out.printf("%s,push,%.1f,%.2f%n", label, push, push / sizeMiB);
-        System.out.printf("%s,pull,%.1f,%.2f%n", label, pull, pull / sizeMiB);
+        for (int t = 0; t < targets.size(); t++) {
+            double push = median(pushRates[t]);
+            double pull = median(pullRates[t]);
+            System.out.printf("%s,push,%.1f,%.2f%n", targets.get(t)[0], push, push / sizeMiB);
+            System.out.printf("%s,pull,%.1f,%.2f%n", targets.get(t)[0], pull, pull / sizeMiB);
+        }
     }
 
     interface Task {

@@ -3,7 +3,7 @@
 # machine, in the same run, on both storage kinds: a local folder, and S3 (one s3proxy serving both).
 # Everything listens on 127.0.0.1 and is stopped by process id at the end.
 #
-#   bench/run.sh [--blobs 16] [--size-mib 32] [--clients 4] [--rounds 3]
+#   bench/run.sh [--blobs 16] [--size-mib 32] [--clients 4] [--rounds 5]
 #
 # Needs: JDK 21+ (JAVA_HOME), Maven, docker-registry (apt-get install docker-registry), python3.
 set -euo pipefail
@@ -50,16 +50,11 @@ PROPS
 PIDS+=($!)
 wait_http "http://127.0.0.1:$S3_PORT/"
 
-run_bench() { # label url
-  "$JAVA" -Xmx3g bench/RegistryBench.java --url "$2" --label "$1" "${BENCH_ARGS[@]}" | tee -a "$WORK/results.csv"
-}
-
 start_cangku() { # label port extra-args...
   local label=$1 port=$2; shift 2
   "$JAVA" -jar target/cangku.jar --server.port="$port" --server.address=127.0.0.1 --registry.auth.mode=none "$@" \
     >"$WORK/$label.log" 2>&1 &
-  CURRENT=$!
-  PIDS+=($CURRENT)
+  PIDS+=($!)
   wait_http "http://127.0.0.1:$port/v2/"
 }
 
@@ -78,23 +73,23 @@ $storage
 http:
   addr: 127.0.0.1:$port
 YAML
-  docker-registry serve "$WORK/$label.yml" >"$WORK/$label.log" 2>&1 &
-  CURRENT=$!
-  PIDS+=($CURRENT)
+  # AWS_CA_BUNDLE (set on some machines) makes the Go SDK of Distribution 2.8 panic with a custom transport
+  env -u AWS_CA_BUNDLE docker-registry serve "$WORK/$label.yml" >"$WORK/$label.log" 2>&1 &
+  PIDS+=($!)
   wait_http "http://127.0.0.1:$port/v2/"
 }
 
-stop_current() { kill "$CURRENT"; wait "$CURRENT" 2>/dev/null || true; }
-
-# Peers run one at a time, so they never compete for the two cores.
-P=$(free_port); start_distribution distribution-fs "$P" "  filesystem:
+# Both registries of a backend run side by side and the load generator alternates between them round
+# by round, so they see the same machine (idle servers cost nothing; only one is loaded at a time).
+D_FS=$(free_port); start_distribution distribution-fs "$D_FS" "  filesystem:
     rootdirectory: $WORK/distribution-fs"
-run_bench distribution-fs "http://127.0.0.1:$P"; stop_current
+C_FS=$(free_port); start_cangku cangku-fs "$C_FS" --registry.storage.filesystem.root="$WORK/cangku-fs"
+"$JAVA" -Xmx4g bench/RegistryBench.java --target "distribution-fs=http://127.0.0.1:$D_FS" \
+  --target "cangku-fs=http://127.0.0.1:$C_FS" "${BENCH_ARGS[@]}" | tee -a "$WORK/results.csv"
 
-P=$(free_port); start_cangku cangku-fs "$P" --registry.storage.filesystem.root="$WORK/cangku-fs"
-run_bench cangku-fs "http://127.0.0.1:$P"; stop_current
-
-P=$(free_port); start_distribution distribution-s3 "$P" "  s3:
+# Same settings for both on S3: blobs are served through the registry (Distribution's redirect is off,
+# as Cangku's is by default), parts of 16 MiB.
+D_S3=$(free_port); start_distribution distribution-s3 "$D_S3" "  s3:
     region: us-east-1
     regionendpoint: http://127.0.0.1:$S3_PORT
     bucket: distribution
@@ -102,14 +97,15 @@ P=$(free_port); start_distribution distribution-s3 "$P" "  s3:
     secretkey: bench-secret
     secure: false
     v4auth: true
-    forcepathstyle: true
-    chunksize: 16777216"
-run_bench distribution-s3 "http://127.0.0.1:$P"; stop_current
-
-P=$(free_port); start_cangku cangku-s3 "$P" --registry.storage.type=s3 --registry.storage.s3.bucket=cangku \
+    chunksize: 16777216
+  redirect:
+    disable: true"
+C_S3=$(free_port); start_cangku cangku-s3 "$C_S3" --registry.storage.type=s3 --registry.storage.s3.bucket=cangku \
   --registry.storage.s3.endpoint="http://127.0.0.1:$S3_PORT" --registry.storage.s3.path-style-access=true \
-  --registry.storage.s3.access-key=bench --registry.storage.s3.secret-key=bench-secret --registry.storage.s3.region=us-east-1
-run_bench cangku-s3 "http://127.0.0.1:$P"; stop_current
+  --registry.storage.s3.access-key=bench --registry.storage.s3.secret-key=bench-secret \
+  --registry.storage.s3.region=us-east-1 --registry.storage.s3.part-size=16MB
+"$JAVA" -Xmx4g bench/RegistryBench.java --target "distribution-s3=http://127.0.0.1:$D_S3" \
+  --target "cangku-s3=http://127.0.0.1:$C_S3" "${BENCH_ARGS[@]}" | tee -a "$WORK/results.csv"
 
 echo
 echo "backend     phase  distribution MiB/s  cangku MiB/s  cangku/distribution"

@@ -30,6 +30,7 @@ class BlobEndpoint {
     private static final String SENDFILE_START = "org.apache.tomcat.sendfile.start";
     private static final String SENDFILE_END = "org.apache.tomcat.sendfile.end";
     private static final Duration REDIRECT_TTL = Duration.ofMinutes(15);
+    private static final int COPY_BUFFER_BYTES = 256 * 1024;
 
     private final BlobService blobs;
     private final RegistryProperties properties;
@@ -96,7 +97,16 @@ class BlobEndpoint {
             return;
         }
         try (InputStream in = blobs.open(digest, start, length)) {
-            in.transferTo(response.getOutputStream());
+            copy(in, response.getOutputStream());
+        }
+    }
+
+    /** Streams in large writes (transferTo's 16 KiB means eight times the socket writes for remote storage). */
+    private static void copy(InputStream in, java.io.OutputStream out) throws IOException {
+        byte[] buffer = new byte[COPY_BUFFER_BYTES];
+        int n;
+        while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
+            out.write(buffer, 0, n);
         }
     }
 

@@ -27,6 +27,15 @@ class WebServerConfiguration {
     }
 
     /**
+     * Reads request bodies from the socket 64 KiB at a time instead of Tomcat's 8 KiB: blob uploads are the
+     * registry's bulk traffic, and bigger reads cut the system calls per pushed megabyte eightfold.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> largerSocketReads() {
+        return factory -> factory.addConnectorCustomizers(connector -> connector.setProperty("socket.appReadBufSize", "65536"));
+    }
+
+    /**
      * Tomcat refuses some requests before any filter or servlet sees them (a path with {@code %00}, one that
      * climbs above the root, {@code /v2/../../x}) and answers them with an HTML page from the host's error
      * report valve. For {@code /v2} the answer is the spec's error envelope instead, written by the same

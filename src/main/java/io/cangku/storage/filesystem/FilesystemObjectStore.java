@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -47,6 +46,7 @@ public class FilesystemObjectStore implements ObjectStore {
     /** Temp files younger than this may belong to another process sharing the root; leave them. */
     private static final Duration ORPHAN_AGE = Duration.ofHours(1);
     private static final int LOCK_STRIPES = 64;
+    private static final int COPY_BUFFER_BYTES = 256 * 1024;
 
     private final Path root;
     private final Path tmp;
@@ -228,8 +228,7 @@ public class FilesystemObjectStore implements ObjectStore {
             }
             channel.position(offset);
             try {
-                OutputStream out = Channels.newOutputStream(channel);
-                data.transferTo(out);
+                copy(data, channel);
             } catch (IOException | RuntimeException e) {
                 channel.truncate(offset);
                 throw e;
@@ -237,6 +236,22 @@ public class FilesystemObjectStore implements ObjectStore {
             return channel.size();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Copies in large writes: a servlet stream hands out a socket buffer's worth (8 KiB) per read, and
+     * filling a bigger buffer first spares most write calls.
+     */
+    private static void copy(InputStream in, FileChannel channel) throws IOException {
+        byte[] buffer = new byte[COPY_BUFFER_BYTES];
+        java.nio.ByteBuffer wrapped = java.nio.ByteBuffer.wrap(buffer);
+        int n;
+        while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
+            wrapped.clear().limit(n);
+            while (wrapped.hasRemaining()) {
+                channel.write(wrapped);
+            }
         }
     }
 
