@@ -89,7 +89,12 @@ class UploadEndpoint {
                 declared = rangeLength;
             }
         }
-        UploadStatus status = uploads.append(route.name(), route.id(), rangeStart, declared, RequestBodies.stream(request));
+        UploadStatus status;
+        try {
+            status = uploads.append(route.name(), route.id(), rangeStart, declared, RequestBodies.stream(request));
+        } catch (RegistryException e) {
+            throw withSessionLocation(e, route);
+        }
         accepted(response, route.name(), status, 202);
     }
 
@@ -110,7 +115,12 @@ class UploadEndpoint {
             }
             finalChunk = RequestBodies.stream(request);
         }
-        BlobInfo blob = uploads.complete(route.name(), route.id(), digest, rangeStart, declared, finalChunk);
+        BlobInfo blob;
+        try {
+            blob = uploads.complete(route.name(), route.id(), digest, rangeStart, declared, finalChunk);
+        } catch (RegistryException e) {
+            throw withSessionLocation(e, route);
+        }
         created(response, route.name(), blob.digest());
     }
 
@@ -133,6 +143,16 @@ class UploadEndpoint {
         response.setHeader("Range", UploadService.rangeHeader(status.offset()));
         response.setHeader("Docker-Upload-UUID", status.id());
         response.setContentLength(0);
+    }
+
+    /** A refused chunk (416) still names the session, so the client can ask for its state and resume. */
+    private static RegistryException withSessionLocation(RegistryException e, V2Route.Upload route) {
+        if (e.httpStatus() != 416) {
+            return e;
+        }
+        Map<String, String> headers = new java.util.HashMap<>(e.headers());
+        headers.put("Location", "/v2/" + route.name() + "/blobs/uploads/" + route.id());
+        return e.withStatus(416, headers);
     }
 
     private long[] parseContentRange(V2Route.Upload route, String header) throws IOException {

@@ -997,6 +997,7 @@ public abstract class RegistryApiContract {
             // then
             assertError(reply, 416, "BLOB_UPLOAD_INVALID");
             assertThat(reply.header("Range")).isEqualTo("0-99");
+            assertThat(reply.header("Location")).as("the refused chunk names its session").isEqualTo(location);
             assertThat(registry.get(location).header("Range")).isEqualTo("0-99");
             Reply next = patchChunk(location, blob, 100, 300);
             assertThat(next.status()).as("%s", next).isEqualTo(202);
@@ -1504,7 +1505,7 @@ public abstract class RegistryApiContract {
             Reply reply = registry.putManifest(name, "incomplete", manifest);
 
             // then
-            assertError(reply, 404, "MANIFEST_BLOB_UNKNOWN");
+            assertError(reply, 400, "MANIFEST_BLOB_UNKNOWN");
             assertError(registry.get("/v2/" + name + "/manifests/incomplete"), 404, "MANIFEST_UNKNOWN");
             assertError(registry.get("/v2/" + name + "/manifests/" + manifest.digest()), 404, "MANIFEST_UNKNOWN");
         }
@@ -1521,7 +1522,7 @@ public abstract class RegistryApiContract {
             Reply reply = registry.putManifest(name, "index", index);
 
             // then
-            assertError(reply, 404, "MANIFEST_BLOB_UNKNOWN");
+            assertError(reply, 400, "MANIFEST_BLOB_UNKNOWN");
             assertError(registry.get("/v2/" + name + "/manifests/index"), 404, "MANIFEST_UNKNOWN");
         }
 
