@@ -1,6 +1,7 @@
 package io.cangku.clients;
 
 import io.cangku.testing.Backends;
+import io.cangku.testing.Processes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -70,16 +71,13 @@ final class AuthTestDockerEngine implements AutoCloseable {
     }
 
     /** Runs the docker CLI against this engine, with {@code config} as its DOCKER_CONFIG (credentials live there). */
-    AuthTestProcesses.Result docker(Path config, String... args) {
+    Processes.Output docker(Path config, String... args) {
         return dockerWithInput(config, null, args);
     }
 
-    AuthTestProcesses.Result dockerWithInput(Path config, String stdin, String... args) {
-        String[] command = new String[args.length + 1];
-        command[0] = "docker";
-        System.arraycopy(args, 0, command, 1, args.length);
-        return AuthTestProcesses.run(Map.of("DOCKER_HOST", "unix://" + dir.resolve("docker.sock"),
-                "DOCKER_CONFIG", config.toString()), Duration.ofMinutes(2), stdin, command);
+    Processes.Output dockerWithInput(Path config, String stdin, String... args) {
+        return Processes.command("docker").args(args).env(Map.of("DOCKER_HOST", "unix://" + dir.resolve("docker.sock"),
+                "DOCKER_CONFIG", config.toString())).stdin(stdin).runAllowingFailure();
     }
 
     String log() {
@@ -100,6 +98,6 @@ final class AuthTestDockerEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        AuthTestProcesses.deleteRecursively(dir);
+        Backends.deleteRecursively(dir);
     }
 }

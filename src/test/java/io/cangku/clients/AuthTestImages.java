@@ -1,11 +1,12 @@
 package io.cangku.clients;
 
+import io.cangku.testing.Processes;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 
 /** A small image made offline with umoci (TESTING.md): an OCI layout holding one tag, {@value #TAG}, with one file. */
 final class AuthTestImages {
@@ -22,12 +23,12 @@ final class AuthTestImages {
             Path file = Files.createDirectories(dir.resolve("files")).resolve("hello.txt");
             Files.writeString(file, content);
             Duration timeout = Duration.ofMinutes(1);
-            AuthTestProcesses.succeed(Map.of(), timeout, "umoci", "init", "--layout", layout.toString());
-            AuthTestProcesses.succeed(Map.of(), timeout, "umoci", "new", "--image", layout + ":" + TAG);
-            AuthTestProcesses.succeed(Map.of(), timeout, "umoci", "insert", "--image", layout + ":" + TAG, file.toString(), "/hello.txt");
-            AuthTestProcesses.succeed(Map.of(), timeout, "umoci", "config", "--image", layout + ":" + TAG,
-                    "--architecture", "amd64", "--os", "linux", "--config.cmd", "/hello.txt");
-            AuthTestProcesses.succeed(Map.of(), timeout, "umoci", "gc", "--layout", layout.toString());
+            Processes.command("umoci", "init", "--layout", layout.toString()).timeout(timeout).run();
+            Processes.command("umoci", "new", "--image", layout + ":" + TAG).timeout(timeout).run();
+            Processes.command("umoci", "insert", "--image", layout + ":" + TAG, file.toString(), "/hello.txt").timeout(timeout).run();
+            Processes.command("umoci", "config", "--image", layout + ":" + TAG,
+                    "--architecture", "amd64", "--os", "linux", "--config.cmd", "/hello.txt").timeout(timeout).run();
+            Processes.command("umoci", "gc", "--layout", layout.toString()).timeout(timeout).run();
             return layout;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -4,6 +4,7 @@ import com.marcnuri.helm.Helm;
 import io.cangku.auth.AuthTestHttp;
 import io.cangku.auth.AuthTestRegistry;
 import io.cangku.testing.Backends;
+import io.cangku.testing.Processes;
 import io.cangku.testing.RequiresTool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,8 +73,8 @@ class AuthenticatedClientsTest {
             engine.close();
         }
         registry.close();
-        AuthTestProcesses.deleteRecursively(work);
-        podmanDirs.forEach(AuthTestProcesses::deleteRecursively);
+        Backends.deleteRecursively(work);
+        podmanDirs.forEach(Backends::deleteRecursively);
     }
 
     static String host() {
@@ -96,16 +97,14 @@ class AuthenticatedClientsTest {
         }
     }
 
-    static AuthTestProcesses.Result skopeo(Path authFile, String... args) {
-        String[] command = new String[args.length + 1];
-        command[0] = "skopeo";
-        System.arraycopy(args, 0, command, 1, args.length);
-        return AuthTestProcesses.run(Map.of("REGISTRY_AUTH_FILE", authFile.toString()), TIMEOUT, command);
+    static Processes.Output skopeo(Path authFile, String... args) {
+        return Processes.command("skopeo").args(args).env("REGISTRY_AUTH_FILE", authFile.toString())
+                .timeout(TIMEOUT).runAllowingFailure();
     }
 
     /** Pushes the test image to {@code repository:v1} as the administrator (a setup step, with skopeo). */
     static void pushAsAdmin(String repository) {
-        AuthTestProcesses.Result result = skopeo(freshDir("admin-auth").resolve("auth.json"), "copy", "--dest-tls-verify=false",
+        Processes.Output result = skopeo(freshDir("admin-auth").resolve("auth.json"), "copy", "--dest-tls-verify=false",
                 "--dest-creds", ADMIN + ":" + ADMIN_PASSWORD, "oci:" + layout() + ":" + TAG, "docker://" + host() + "/" + repository + ":" + TAG);
         assertThat(result.succeeded()).as("%s", result).isTrue();
     }
@@ -134,14 +133,14 @@ class AuthenticatedClientsTest {
             String image = "docker://" + host() + "/team-a/skopeo:" + TAG;
 
             // when
-            AuthTestProcesses.Result login = skopeo(auth, "login", "--tls-verify=false", "-u", ALICE, "-p", ALICE_PASSWORD, host());
-            AuthTestProcesses.Result push = skopeo(auth, "copy", "--dest-tls-verify=false", "oci:" + layout() + ":" + TAG, image);
-            AuthTestProcesses.Result pull = skopeo(auth, "copy", "--src-tls-verify=false", image, "oci:" + freshDir("pulled") + "/layout:" + TAG);
-            AuthTestProcesses.Result inspect = skopeo(auth, "inspect", "--tls-verify=false", image);
+            Processes.Output login = skopeo(auth, "login", "--tls-verify=false", "-u", ALICE, "-p", ALICE_PASSWORD, host());
+            Processes.Output push = skopeo(auth, "copy", "--dest-tls-verify=false", "oci:" + layout() + ":" + TAG, image);
+            Processes.Output pull = skopeo(auth, "copy", "--src-tls-verify=false", image, "oci:" + freshDir("pulled") + "/layout:" + TAG);
+            Processes.Output inspect = skopeo(auth, "inspect", "--tls-verify=false", image);
 
             // then
             assertThat(login.succeeded()).as("%s", login).isTrue();
-            assertThat(login.output()).contains("Login Succeeded");
+            assertThat(login.text()).contains("Login Succeeded");
             assertThat(push.succeeded()).as("%s", push).isTrue();
             assertThat(pull.succeeded()).as("%s", pull).isTrue();
             assertThat(inspect.succeeded()).as("%s", inspect).isTrue();
@@ -153,12 +152,12 @@ class AuthenticatedClientsTest {
         @DisplayName("is refused a login with a wrong password")
         void wrongPassword() {
             // when
-            AuthTestProcesses.Result login = skopeo(freshDir("skopeo").resolve("auth.json"), "login", "--tls-verify=false",
+            Processes.Output login = skopeo(freshDir("skopeo").resolve("auth.json"), "login", "--tls-verify=false",
                     "-u", ALICE, "-p", "not-alices-password", host());
 
             // then
             assertThat(login.succeeded()).as("%s", login).isFalse();
-            assertThat(login.output()).matches(REFUSED);
+            assertThat(login.text()).matches(REFUSED);
         }
 
         @Test
@@ -170,12 +169,12 @@ class AuthenticatedClientsTest {
             assertThat(skopeo(auth, "login", "--tls-verify=false", "-u", BOB, "-p", BOB_PASSWORD, host()).succeeded()).isTrue();
 
             // when
-            AuthTestProcesses.Result push = skopeo(auth, "copy", "--dest-tls-verify=false", "oci:" + layout() + ":" + TAG,
+            Processes.Output push = skopeo(auth, "copy", "--dest-tls-verify=false", "oci:" + layout() + ":" + TAG,
                     "docker://" + host() + "/team-a/by-bob:" + TAG);
 
             // then
             assertThat(push.succeeded()).as("%s", push).isFalse();
-            assertThat(push.output()).matches(REFUSED);
+            assertThat(push.text()).matches(REFUSED);
             assertThat(tags("team-a/by-bob")).isEmpty();
         }
 
@@ -189,17 +188,17 @@ class AuthenticatedClientsTest {
             Path anonymous = freshDir("skopeo-anonymous").resolve("auth.json");
 
             // when
-            AuthTestProcesses.Result publicPull = skopeo(anonymous, "copy", "--src-tls-verify=false",
+            Processes.Output publicPull = skopeo(anonymous, "copy", "--src-tls-verify=false",
                     "docker://" + host() + "/public/skopeo:" + TAG, "oci:" + freshDir("pulled") + "/layout:" + TAG);
-            AuthTestProcesses.Result privatePull = skopeo(anonymous, "copy", "--src-tls-verify=false",
+            Processes.Output privatePull = skopeo(anonymous, "copy", "--src-tls-verify=false",
                     "docker://" + host() + "/team-a/private-skopeo:" + TAG, "oci:" + freshDir("pulled") + "/layout:" + TAG);
-            AuthTestProcesses.Result publicPush = skopeo(anonymous, "copy", "--dest-tls-verify=false",
+            Processes.Output publicPush = skopeo(anonymous, "copy", "--dest-tls-verify=false",
                     "oci:" + layout() + ":" + TAG, "docker://" + host() + "/public/anonymous:" + TAG);
 
             // then
             assertThat(publicPull.succeeded()).as("%s", publicPull).isTrue();
             assertThat(privatePull.succeeded()).as("%s", privatePull).isFalse();
-            assertThat(privatePull.output()).matches(REFUSED);
+            assertThat(privatePull.text()).matches(REFUSED);
             assertThat(publicPush.succeeded()).as("%s", publicPush).isFalse();
         }
     }
@@ -217,13 +216,13 @@ class AuthenticatedClientsTest {
             return dir;
         }
 
-        AuthTestProcesses.Result podman(Path dir, String... args) {
+        Processes.Output podman(Path dir, String... args) {
             List<String> command = new ArrayList<>(List.of("podman", "--root", dir.resolve("root").toString(),
                     "--runroot", dir.resolve("runroot").toString(), "--storage-driver", "vfs",
                     "--tmpdir", dir.resolve("tmp").toString(), "--events-backend", "file", "--cgroup-manager", "cgroupfs"));
             command.addAll(List.of(args));
-            return AuthTestProcesses.run(Map.of("REGISTRY_AUTH_FILE", dir.resolve("auth.json").toString(),
-                    "TMPDIR", dir.resolve("tmp").toString()), TIMEOUT, command.toArray(String[]::new));
+            return Processes.command(command).env(Map.of("REGISTRY_AUTH_FILE", dir.resolve("auth.json").toString(),
+                    "TMPDIR", dir.resolve("tmp").toString())).timeout(TIMEOUT).runAllowingFailure();
         }
 
         @Test
@@ -233,20 +232,20 @@ class AuthenticatedClientsTest {
             // given an image in podman's own (temporary) storage
             Path dir = podmanDir();
             String image = host() + "/team-a/podman:" + TAG;
-            AuthTestProcesses.Result load = podman(dir, "pull", "oci:" + layout() + ":" + TAG);
+            Processes.Output load = podman(dir, "pull", "oci:" + layout() + ":" + TAG);
             assertThat(load.succeeded()).as("%s", load).isTrue();
-            String id = load.output().strip().lines().reduce((first, last) -> last).orElseThrow();
+            String id = load.stdout().strip().lines().reduce((first, last) -> last).orElseThrow();
             assertThat(podman(dir, "tag", id, image).succeeded()).isTrue();
 
             // when
-            AuthTestProcesses.Result login = podman(dir, "login", "--tls-verify=false", "-u", ALICE, "-p", ALICE_PASSWORD, host());
-            AuthTestProcesses.Result push = podman(dir, "push", "--tls-verify=false", image);
-            AuthTestProcesses.Result remove = podman(dir, "rmi", "--force", image);
-            AuthTestProcesses.Result pull = podman(dir, "pull", "--tls-verify=false", image);
+            Processes.Output login = podman(dir, "login", "--tls-verify=false", "-u", ALICE, "-p", ALICE_PASSWORD, host());
+            Processes.Output push = podman(dir, "push", "--tls-verify=false", image);
+            Processes.Output remove = podman(dir, "rmi", "--force", image);
+            Processes.Output pull = podman(dir, "pull", "--tls-verify=false", image);
 
             // then
             assertThat(login.succeeded()).as("%s", login).isTrue();
-            assertThat(login.output()).contains("Login Succeeded");
+            assertThat(login.text()).contains("Login Succeeded");
             assertThat(push.succeeded()).as("%s", push).isTrue();
             assertThat(remove.succeeded()).as("%s", remove).isTrue();
             assertThat(pull.succeeded()).as("%s", pull).isTrue();
@@ -260,18 +259,18 @@ class AuthenticatedClientsTest {
             // given
             Path dir = podmanDir();
             String image = host() + "/team-a/podman-by-bob:" + TAG;
-            AuthTestProcesses.Result load = podman(dir, "pull", "oci:" + layout() + ":" + TAG);
+            Processes.Output load = podman(dir, "pull", "oci:" + layout() + ":" + TAG);
             assertThat(load.succeeded()).as("%s", load).isTrue();
-            String id = load.output().strip().lines().reduce((first, last) -> last).orElseThrow();
+            String id = load.stdout().strip().lines().reduce((first, last) -> last).orElseThrow();
             assertThat(podman(dir, "tag", id, image).succeeded()).isTrue();
             assertThat(podman(dir, "login", "--tls-verify=false", "-u", BOB, "-p", BOB_PASSWORD, host()).succeeded()).isTrue();
 
             // when
-            AuthTestProcesses.Result push = podman(dir, "push", "--tls-verify=false", image);
+            Processes.Output push = podman(dir, "push", "--tls-verify=false", image);
 
             // then
             assertThat(push.succeeded()).as("%s", push).isFalse();
-            assertThat(push.output()).matches(REFUSED);
+            assertThat(push.text()).matches(REFUSED);
             assertThat(tags("team-a/podman-by-bob")).isEmpty();
         }
     }
@@ -288,10 +287,10 @@ class AuthenticatedClientsTest {
                 if (engine == null) {
                     engine = AuthTestDockerEngine.start(host());
                     Path archive = freshDir("docker-archive").resolve("image.tar");
-                    AuthTestProcesses.Result copy = skopeo(freshDir("skopeo").resolve("auth.json"), "copy",
+                    Processes.Output copy = skopeo(freshDir("skopeo").resolve("auth.json"), "copy",
                             "oci:" + layout() + ":" + TAG, "docker-archive:" + archive + ":" + LOCAL_IMAGE);
                     assertThat(copy.succeeded()).as("%s", copy).isTrue();
-                    AuthTestProcesses.Result load = engine.docker(freshDir("docker-config"), "load", "-i", archive.toString());
+                    Processes.Output load = engine.docker(freshDir("docker-config"), "load", "-i", archive.toString());
                     assertThat(load.succeeded()).as("%s", load).isTrue();
                 }
                 return engine;
@@ -307,16 +306,16 @@ class AuthenticatedClientsTest {
             String image = host() + "/team-a/docker:" + TAG;
 
             // when
-            AuthTestProcesses.Result login = engine().dockerWithInput(config, ALICE_PASSWORD, "login", "-u", ALICE, "--password-stdin", host());
+            Processes.Output login = engine().dockerWithInput(config, ALICE_PASSWORD, "login", "-u", ALICE, "--password-stdin", host());
             String stored = Files.readString(config.resolve("config.json"));
-            AuthTestProcesses.Result tag = engine().docker(config, "tag", LOCAL_IMAGE, image);
-            AuthTestProcesses.Result push = engine().docker(config, "push", image);
-            AuthTestProcesses.Result remove = engine().docker(config, "rmi", image);
-            AuthTestProcesses.Result pull = engine().docker(config, "pull", image);
+            Processes.Output tag = engine().docker(config, "tag", LOCAL_IMAGE, image);
+            Processes.Output push = engine().docker(config, "push", image);
+            Processes.Output remove = engine().docker(config, "rmi", image);
+            Processes.Output pull = engine().docker(config, "pull", image);
 
             // then
             assertThat(login.succeeded()).as("%s", login).isTrue();
-            assertThat(login.output()).contains("Login Succeeded");
+            assertThat(login.text()).contains("Login Succeeded");
             // docker keeps the identity (refresh) token from the offline token request, never the password,
             // so the daemon's push below can only have authenticated with POST /token grant_type=refresh_token
             JsonNode entry = AuthTestHttp.JSON.readTree(stored).path("auths").path(host());
@@ -341,11 +340,11 @@ class AuthenticatedClientsTest {
             assertThat(engine().docker(config, "tag", LOCAL_IMAGE, image).succeeded()).isTrue();
 
             // when
-            AuthTestProcesses.Result push = engine().docker(config, "push", image);
+            Processes.Output push = engine().docker(config, "push", image);
 
             // then
             assertThat(push.succeeded()).as("%s", push).isFalse();
-            assertThat(push.output()).matches("(?is).*denied.*");
+            assertThat(push.text()).matches("(?is).*denied.*");
             assertThat(tags("team-a/docker-by-bob")).isEmpty();
         }
 
@@ -359,13 +358,13 @@ class AuthenticatedClientsTest {
             Path config = freshDir("docker-anonymous");
 
             // when
-            AuthTestProcesses.Result publicPull = engine().docker(config, "pull", host() + "/public/docker:" + TAG);
-            AuthTestProcesses.Result privatePull = engine().docker(config, "pull", host() + "/team-a/private-docker:" + TAG);
+            Processes.Output publicPull = engine().docker(config, "pull", host() + "/public/docker:" + TAG);
+            Processes.Output privatePull = engine().docker(config, "pull", host() + "/team-a/private-docker:" + TAG);
 
             // then
             assertThat(publicPull.succeeded()).as("%s", publicPull).isTrue();
             assertThat(privatePull.succeeded()).as("%s", privatePull).isFalse();
-            assertThat(privatePull.output()).matches(REFUSED);
+            assertThat(privatePull.text()).matches(REFUSED);
         }
     }
 

@@ -73,15 +73,24 @@ public final class Backends {
 
     private static final List<Path> TEMP_DIRS = new ArrayList<>();
 
+    /**
+     * Best effort: deletes {@code dir} and everything in it, passing over what cannot go (a path a client
+     * still has mounted or open), which the OS's temp cleanup removes later.
+     */
+    public static void deleteRecursively(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // as above
+        }
+    }
+
     private static void deleteTempDirs() {
         synchronized (TEMP_DIRS) {
-            for (Path dir : TEMP_DIRS) {
-                try (var walk = Files.walk(dir)) {
-                    walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-                } catch (IOException | UncheckedIOException e) {
-                    // best effort at exit
-                }
-            }
+            TEMP_DIRS.forEach(Backends::deleteRecursively);
         }
     }
 }
