@@ -4,6 +4,8 @@ import com.marcnuri.helm.Helm;
 import io.cangku.auth.AuthTestHttp;
 import io.cangku.auth.AuthTestRegistry;
 import io.cangku.testing.Backends;
+import io.cangku.testing.OciLayout;
+import io.cangku.testing.TestImages;
 import io.cangku.testing.DockerEngine;
 import io.cangku.testing.Processes;
 import io.cangku.testing.RequiresTool;
@@ -29,7 +31,6 @@ import java.util.UUID;
 import static io.cangku.auth.AuthTestHttp.bearer;
 import static io.cangku.auth.AuthTestRegistry.ADMIN;
 import static io.cangku.auth.AuthTestRegistry.ADMIN_PASSWORD;
-import static io.cangku.clients.AuthTestImages.TAG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,6 +46,7 @@ class AuthenticatedClientsTest {
     static final String ALICE_PASSWORD = "alice-client-password";
     static final String BOB = "bob";
     static final String BOB_PASSWORD = "bob-client-password";
+    static final String TAG = "v1";
     static final Duration TIMEOUT = Duration.ofMinutes(2);
     /** How the clients word a 401 or 403 from the registry. */
     static final String REFUSED = "(?is).*(denied|unauthorized|authentication required|invalid username/password|forbidden|403|401).*";
@@ -84,10 +86,10 @@ class AuthenticatedClientsTest {
         return registry.hostPort();
     }
 
-    /** The umoci-made image, built on first use (only tests that declare umoci get here). */
+    /** The test image in an OCI layout, tagged {@value #TAG}: {@code oci:<layout>:v1} names it for skopeo and podman. */
     static synchronized Path layout() {
         if (layout == null) {
-            layout = AuthTestImages.ociLayout(work.resolve("image"), "hello from cangku's auth tests\n");
+            layout = OciLayout.create(work.resolve("image")).add(TestImages.image().seed(401).build(), TAG).root();
         }
         return layout;
     }
@@ -128,7 +130,7 @@ class AuthenticatedClientsTest {
     class Skopeo {
 
         @Test
-        @RequiresTool({"skopeo", "umoci"})
+        @RequiresTool({"skopeo"})
         @DisplayName("logs in, pushes and pulls")
         void loginPushPull() {
             // given
@@ -164,7 +166,7 @@ class AuthenticatedClientsTest {
         }
 
         @Test
-        @RequiresTool({"skopeo", "umoci"})
+        @RequiresTool({"skopeo"})
         @DisplayName("a second user without rights logs in but is refused the push")
         void pushDenied() {
             // given
@@ -182,7 +184,7 @@ class AuthenticatedClientsTest {
         }
 
         @Test
-        @RequiresTool({"skopeo", "umoci"})
+        @RequiresTool({"skopeo"})
         @DisplayName("pulls anonymously from public/** and from nowhere else")
         void anonymousPull() {
             // given
@@ -229,7 +231,7 @@ class AuthenticatedClientsTest {
         }
 
         @Test
-        @RequiresTool({"podman", "umoci"})
+        @RequiresTool({"podman"})
         @DisplayName("logs in, pushes and pulls")
         void loginPushPull() throws IOException {
             // given an image in podman's own (temporary) storage
@@ -256,7 +258,7 @@ class AuthenticatedClientsTest {
         }
 
         @Test
-        @RequiresTool({"podman", "umoci"})
+        @RequiresTool({"podman"})
         @DisplayName("a second user without rights is refused the push")
         void pushDenied() throws IOException {
             // given
@@ -304,7 +306,7 @@ class AuthenticatedClientsTest {
         }
 
         @Test
-        @RequiresTool({"dockerd", "docker", "skopeo", "umoci"})
+        @RequiresTool({"dockerd", "docker", "skopeo"})
         @DisplayName("logs in (keeping a refresh token, not the password), then pushes and pulls through the refresh-token grant")
         void loginPushPull() throws IOException {
             // given
@@ -337,7 +339,7 @@ class AuthenticatedClientsTest {
         }
 
         @Test
-        @RequiresTool({"dockerd", "docker", "skopeo", "umoci"})
+        @RequiresTool({"dockerd", "docker", "skopeo"})
         @DisplayName("a second user without rights is refused the push with the registry's denied error")
         void pushDenied() {
             // given
@@ -357,7 +359,7 @@ class AuthenticatedClientsTest {
         }
 
         @Test
-        @RequiresTool({"dockerd", "docker", "skopeo", "umoci"})
+        @RequiresTool({"dockerd", "docker", "skopeo"})
         @DisplayName("pulls anonymously from public/** and from nowhere else")
         void anonymousPull() {
             // given
