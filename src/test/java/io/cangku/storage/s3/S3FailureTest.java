@@ -1,7 +1,7 @@
 package io.cangku.storage.s3;
 
 import io.cangku.CangkuApplication;
-import io.cangku.testing.GeneratedStream;
+import io.cangku.testing.SeededContent;
 import io.cangku.testing.S3TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -58,8 +58,10 @@ class S3FailureTest {
                 "--registry.storage.s3.create-bucket=true", "--registry.storage.s3.max-attempts=2",
                 "--registry.storage.s3.connection-timeout=1s");
         URI base = URI.create("http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port"));
-        byte[] content = new GeneratedStream(21, 10_000).readAllBytes();
-        String digest = GeneratedStream.sha256(21, 10_000);
+        SeededContent stored = new SeededContent(21, 10_000);
+        byte[] content = stored.bytes();
+        String digest = stored.sha256();
+        SeededContent refused = new SeededContent(22, 100);
         assertThat(send(base, "POST", "/v2/demo/outage/blobs/uploads/?digest=" + digest, content).statusCode()).isEqualTo(201);
 
         // when the store goes away
@@ -71,8 +73,8 @@ class S3FailureTest {
         assertThat(get.statusCode()).isEqualTo(503);
         assertThat(get.body()).contains("UNAVAILABLE");
         assertThat(get.headers().firstValue("Retry-After")).isPresent();
-        HttpResponse<String> push = send(base, "POST", "/v2/demo/outage/blobs/uploads/?digest=" + GeneratedStream.sha256(22, 100),
-                new GeneratedStream(22, 100).readAllBytes());
+        HttpResponse<String> push = send(base, "POST", "/v2/demo/outage/blobs/uploads/?digest=" + refused.sha256(),
+                refused.bytes());
         assertThat(push.statusCode()).isEqualTo(503);
         assertThat(send(base, "GET", "/v2/demo/outage/tags/list", null).statusCode()).isEqualTo(503);
         assertThat(send(base, "GET", "/v2/", null).statusCode()).isEqualTo(200);
@@ -84,7 +86,7 @@ class S3FailureTest {
         HttpResponse<String> again = send(base, "GET", "/v2/demo/outage/blobs/" + digest, null);
         assertThat(again.statusCode()).isEqualTo(200);
         assertThat(again.body().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo(content);
-        assertThat(send(base, "HEAD", "/v2/demo/outage/blobs/" + GeneratedStream.sha256(22, 100), null).statusCode()).isEqualTo(404);
+        assertThat(send(base, "HEAD", "/v2/demo/outage/blobs/" + refused.sha256(), null).statusCode()).isEqualTo(404);
     }
 
     private HttpResponse<String> send(URI base, String method, String path, byte[] body) throws Exception {

@@ -1,7 +1,7 @@
 package io.cangku.storage.s3;
 
 import io.cangku.CangkuApplication;
-import io.cangku.testing.GeneratedStream;
+import io.cangku.testing.SeededContent;
 import io.cangku.testing.S3TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -74,7 +73,8 @@ class S3LargeBlobTest {
         URI base = URI.create("http://127.0.0.1:" + port);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         awaitReady(http, base);
-        String expected = GeneratedStream.sha256(SEED, SIZE);
+        SeededContent blob = new SeededContent(SEED, SIZE);
+        String expected = blob.sha256();
 
         // when pushed in chunked PATCHes of 256 MiB, streamed from a seeded generator
         Instant pushStart = Instant.now();
@@ -82,18 +82,16 @@ class S3LargeBlobTest {
                 .POST(BodyPublishers.noBody()).build(), BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(202);
         String location = post.headers().firstValue("Location").orElseThrow();
-        try (InputStream source = new GeneratedStream(SEED, SIZE)) {
-            for (long start = 0; start < SIZE; start += CHUNK) {
-                long length = Math.min(CHUNK, SIZE - start);
-                InputStream chunk = slice(source, length);
-                HttpResponse<String> patch = http.send(HttpRequest.newBuilder(base.resolve(location))
-                        .method("PATCH", BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> chunk), length))
-                        .header("Content-Type", "application/octet-stream")
-                        .header("Content-Range", start + "-" + (start + length - 1))
-                        .build(), BodyHandlers.ofString());
-                assertThat(patch.statusCode()).as("PATCH at %d: %s", start, patch.body()).isEqualTo(202);
-                location = patch.headers().firstValue("Location").orElseThrow();
-            }
+        for (long start = 0; start < SIZE; start += CHUNK) {
+            long from = start;
+            long length = Math.min(CHUNK, SIZE - start);
+            HttpResponse<String> patch = http.send(HttpRequest.newBuilder(base.resolve(location))
+                    .method("PATCH", BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> blob.open(from, length)), length))
+                    .header("Content-Type", "application/octet-stream")
+                    .header("Content-Range", start + "-" + (start + length - 1))
+                    .build(), BodyHandlers.ofString());
+            assertThat(patch.statusCode()).as("PATCH at %d: %s", start, patch.body()).isEqualTo(202);
+            location = patch.headers().firstValue("Location").orElseThrow();
         }
         Duration patches = Duration.between(pushStart, Instant.now());
         String separator = location.contains("?") ? "&" : "?";
@@ -108,7 +106,7 @@ class S3LargeBlobTest {
                 .GET().build(), BodyHandlers.ofInputStream());
         assertThat(get.statusCode()).isEqualTo(200);
         assertThat(get.headers().firstValueAsLong("Content-Length")).hasValue(SIZE);
-        assertThat(GeneratedStream.sha256(get.body())).isEqualTo(expected);
+        assertThat(SeededContent.sha256(get.body())).isEqualTo(expected);
         Duration pull = Duration.between(pullStart, Instant.now());
 
         assertThat(registry.isAlive()).as("the registry survived").isTrue();
@@ -156,34 +154,5 @@ class S3LargeBlobTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
-    }
-
-    /** The next {@code n} bytes of {@code in}, leaving it open. */
-    private static InputStream slice(InputStream in, long n) {
-        return new FilterInputStream(in) {
-            long left = n;
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int r = in.read(b, off, (int) Math.min(len, left));
-                if (r > 0) {
-                    left -= r;
-                }
-                return r;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 }

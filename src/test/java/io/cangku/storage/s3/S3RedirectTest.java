@@ -2,7 +2,7 @@ package io.cangku.storage.s3;
 
 import io.cangku.CangkuApplication;
 import io.cangku.testing.Backends;
-import io.cangku.testing.GeneratedStream;
+import io.cangku.testing.SeededContent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -45,8 +45,9 @@ class S3RedirectTest {
     void redirects() throws Exception {
         // given a pushed blob
         URI base = URI.create("http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port"));
-        byte[] content = new GeneratedStream(11, 300_000).readAllBytes();
-        String digest = GeneratedStream.sha256(11, 300_000);
+        SeededContent blob = new SeededContent(11, 300_000);
+        byte[] content = blob.bytes();
+        String digest = blob.sha256();
         HttpResponse<String> push = http.send(HttpRequest.newBuilder(base.resolve("/v2/demo/redirect/blobs/uploads/?digest=" + digest))
                 .POST(BodyPublishers.ofByteArray(content)).header("Content-Type", "application/octet-stream").build(),
                 BodyHandlers.ofString());

@@ -2,7 +2,7 @@ package io.cangku.storage.s3;
 
 import io.cangku.CangkuApplication;
 import io.cangku.testing.Backends;
-import io.cangku.testing.GeneratedStream;
+import io.cangku.testing.SeededContent;
 import io.cangku.testing.S3TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -67,13 +67,13 @@ class S3ReplicaTest {
         // given an image with a small layer, a layer of several parts, and a config
         byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
                 .getBytes(StandardCharsets.UTF_8);
-        byte[] smallLayer = new GeneratedStream(1, 100_000).readAllBytes();
+        byte[] smallLayer = new SeededContent(1, 100_000).bytes();
         long bigSize = 12L << 20;
-        String bigDigest = GeneratedStream.sha256(2, bigSize);
+        String bigDigest = new SeededContent(2, bigSize).sha256();
         // when pushed through A: the config in a monolithic PUT, the layers in one PATCH each
         String configDigest = pushWhole(replicaA, "demo/app", config);
         String smallDigest = pushInOnePatch(replicaA, "demo/app", BodyPublishers.ofByteArray(smallLayer), sha256(smallLayer));
-        assertThat(pushInOnePatch(replicaA, "demo/app", BodyPublishers.ofInputStream(() -> new GeneratedStream(2, bigSize)),
+        assertThat(pushInOnePatch(replicaA, "demo/app", BodyPublishers.ofInputStream(() -> new SeededContent(2, bigSize).open()),
                 bigDigest)).isEqualTo(bigDigest);
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                 + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + configDigest
@@ -95,7 +95,7 @@ class S3ReplicaTest {
             HttpResponse<InputStream> blob = http.send(request(replicaB, "GET", "/v2/demo/app/blobs/" + digest,
                     BodyPublishers.noBody()).build(), BodyHandlers.ofInputStream());
             assertThat(blob.statusCode()).isEqualTo(200);
-            assertThat(GeneratedStream.sha256(blob.body())).isEqualTo(digest);
+            assertThat(SeededContent.sha256(blob.body())).isEqualTo(digest);
         }
         assertThat(send(replicaB, "GET", "/v2/_catalog", BodyPublishers.noBody()).body()).contains("demo/app");
         assertThat(send(replicaB, "GET", "/v2/demo/app/tags/list", BodyPublishers.noBody()).body()).contains("\"v1\"");
@@ -106,14 +106,14 @@ class S3ReplicaTest {
     void chunkedUploadAcrossReplicas() throws Exception {
         // given a blob of three chunks
         long size = 13L << 20;
-        String digest = GeneratedStream.sha256(3, size);
+        String digest = new SeededContent(3, size).sha256();
         long[] chunkEnds = {7L << 20, (7L << 20) + 1234, 11L << 20, size};
         HttpResponse<String> post = send(replicaA, "POST", "/v2/demo/chunked/blobs/uploads/", BodyPublishers.noBody());
         assertThat(post.statusCode()).isEqualTo(202);
         String location = post.headers().firstValue("Location").orElseThrow();
 
         // when the chunks alternate between the replicas, and B finishes
-        try (InputStream source = new GeneratedStream(3, size)) {
+        try (InputStream source = new SeededContent(3, size).open()) {
             long start = 0;
             for (int i = 0; i < chunkEnds.length - 1; i++) {
                 ConfigurableApplicationContext replica = i % 2 == 0 ? replicaA : replicaB;
@@ -141,7 +141,7 @@ class S3ReplicaTest {
                 BodyPublishers.noBody()).build(), BodyHandlers.ofInputStream());
         assertThat(blob.statusCode()).isEqualTo(200);
         assertThat(blob.headers().firstValueAsLong("Content-Length")).hasValue(size);
-        assertThat(GeneratedStream.sha256(blob.body())).isEqualTo(digest);
+        assertThat(SeededContent.sha256(blob.body())).isEqualTo(digest);
         // and the finished session is gone on both
         assertThat(send(replicaA, "GET", path(location), BodyPublishers.noBody()).statusCode()).isEqualTo(404);
         assertThat(send(replicaB, "GET", path(location), BodyPublishers.noBody()).statusCode()).isEqualTo(404);
@@ -184,10 +184,10 @@ class S3ReplicaTest {
     void rejectedAndCancelledUploadsLeaveNothing() throws Exception {
         // given an upload of several parts begun on A
         long size = 11L << 20;
-        String wrong = GeneratedStream.sha256(99, 10);
+        String wrong = new SeededContent(99, 10).sha256();
         HttpResponse<String> post = send(replicaA, "POST", "/v2/demo/rejected/blobs/uploads/", BodyPublishers.noBody());
         HttpResponse<String> patch = send(replicaA, "PATCH", path(post.headers().firstValue("Location").orElseThrow()),
-                BodyPublishers.ofInputStream(() -> new GeneratedStream(4, size)), "Content-Type", "application/octet-stream");
+                BodyPublishers.ofInputStream(() -> new SeededContent(4, size).open()), "Content-Type", "application/octet-stream");
         assertThat(patch.statusCode()).isEqualTo(202);
         String location = patch.headers().firstValue("Location").orElseThrow();
         // when B is asked to complete it under a digest it does not have
@@ -201,7 +201,7 @@ class S3ReplicaTest {
         // and when another upload is cancelled on B after A received bytes
         post = send(replicaA, "POST", "/v2/demo/rejected/blobs/uploads/", BodyPublishers.noBody());
         patch = send(replicaA, "PATCH", path(post.headers().firstValue("Location").orElseThrow()),
-                BodyPublishers.ofInputStream(() -> new GeneratedStream(5, size)), "Content-Type", "application/octet-stream");
+                BodyPublishers.ofInputStream(() -> new SeededContent(5, size).open()), "Content-Type", "application/octet-stream");
         assertThat(send(replicaB, "DELETE", path(patch.headers().firstValue("Location").orElseThrow()), BodyPublishers.noBody())
                 .statusCode()).isEqualTo(204);
         // the teardown finds no session objects and no multipart uploads
