@@ -56,7 +56,7 @@ public final class Backends {
 
     /**
      * Command-line arguments ({@code --name=value}) for filesystem storage at {@code root}, for a registry started
-     * by hand (such as a {@link RegistryProcess}), e.g. to restart it on the same storage.
+     * by hand ({@link RegistryContext}, {@link RegistryProcess}), e.g. to restart it on the same storage.
      */
     public static List<String> filesystemArguments(Path root) {
         return List.of("--registry.storage.type=filesystem", "--registry.storage.filesystem.root=" + root.toAbsolutePath());

@@ -1,14 +1,13 @@
 package io.cangku.storage.s3;
 
-import io.cangku.CangkuApplication;
+import io.cangku.testing.Backends;
+import io.cangku.testing.RegistryContext;
 import io.cangku.testing.SeededContent;
 import io.cangku.testing.S3TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,7 +30,7 @@ class S3FailureTest {
     Path objects;
 
     private S3TestServer s3;
-    private ConfigurableApplicationContext registry;
+    private RegistryContext registry;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach
@@ -50,14 +49,9 @@ class S3FailureTest {
         // given a registry on a store that works, with a blob in it
         s3 = S3TestServer.filesystem(objects);
         int s3Port = s3.endpoint().getPort();
-        registry = new SpringApplicationBuilder(CangkuApplication.class).run("--server.port=0", "--registry.auth.mode=none",
-                "--registry.storage.type=s3", "--registry.storage.s3.bucket=outage",
-                "--registry.storage.s3.endpoint=" + s3.endpoint(), "--registry.storage.s3.path-style-access=true",
-                "--registry.storage.s3.access-key=" + S3TestServer.ACCESS_KEY,
-                "--registry.storage.s3.secret-key=" + S3TestServer.SECRET_KEY,
-                "--registry.storage.s3.create-bucket=true", "--registry.storage.s3.max-attempts=2",
-                "--registry.storage.s3.connection-timeout=1s");
-        URI base = URI.create("http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port"));
+        registry = RegistryContext.startOpen(Backends.s3Arguments(s3, "outage"),
+                "--registry.storage.s3.max-attempts=2", "--registry.storage.s3.connection-timeout=1s");
+        URI base = registry.uri();
         SeededContent stored = new SeededContent(21, 10_000);
         byte[] content = stored.bytes();
         String digest = stored.sha256();

@@ -1,7 +1,7 @@
 package io.cangku.storage.s3;
 
-import io.cangku.CangkuApplication;
 import io.cangku.testing.Backends;
+import io.cangku.testing.RegistryContext;
 import io.cangku.testing.SeededContent;
 import io.cangku.testing.S3TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -9,8 +9,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
@@ -24,7 +22,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -37,8 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class S3ReplicaTest {
 
     static String bucket;
-    static ConfigurableApplicationContext replicaA;
-    static ConfigurableApplicationContext replicaB;
+    static RegistryContext replicaA;
+    static RegistryContext replicaB;
     static final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
     @BeforeAll
@@ -48,11 +45,8 @@ class S3ReplicaTest {
         replicaB = start(bucket);
     }
 
-    private static ConfigurableApplicationContext start(String bucket) {
-        List<String> args = new ArrayList<>(List.of("--server.port=0", "--registry.auth.mode=none",
-                "--registry.storage.s3.part-size=5MB"));
-        Backends.s3Properties(bucket).forEach((key, value) -> args.add("--" + key + "=" + value));
-        return new SpringApplicationBuilder(CangkuApplication.class).run(args.toArray(String[]::new));
+    private static RegistryContext start(String bucket) {
+        return RegistryContext.startOpen(Backends.s3Arguments(bucket), "--registry.storage.s3.part-size=5MB");
     }
 
     @AfterAll
@@ -116,7 +110,7 @@ class S3ReplicaTest {
         try (InputStream source = new SeededContent(3, size).open()) {
             long start = 0;
             for (int i = 0; i < chunkEnds.length - 1; i++) {
-                ConfigurableApplicationContext replica = i % 2 == 0 ? replicaA : replicaB;
+                RegistryContext replica = i % 2 == 0 ? replicaA : replicaB;
                 long end = chunkEnds[i];
                 byte[] chunk = source.readNBytes((int) (end - start));
                 HttpResponse<String> patch = send(replica, "PATCH", path(location), BodyPublishers.ofByteArray(chunk),
@@ -220,7 +214,7 @@ class S3ReplicaTest {
 
     // ---------------------------------------------------------------- HTTP
 
-    private static String pushWhole(ConfigurableApplicationContext replica, String repository, byte[] content) throws Exception {
+    private static String pushWhole(RegistryContext replica, String repository, byte[] content) throws Exception {
         String digest = sha256(content);
         HttpResponse<String> put = send(replica, "POST", "/v2/" + repository + "/blobs/uploads/?digest=" + digest,
                 BodyPublishers.ofByteArray(content), "Content-Type", "application/octet-stream");
@@ -233,7 +227,7 @@ class S3ReplicaTest {
         return digest;
     }
 
-    private static String pushInOnePatch(ConfigurableApplicationContext replica, String repository, BodyPublisher body,
+    private static String pushInOnePatch(RegistryContext replica, String repository, BodyPublisher body,
                                          String digest) throws Exception {
         HttpResponse<String> post = send(replica, "POST", "/v2/" + repository + "/blobs/uploads/", BodyPublishers.noBody());
         assertThat(post.statusCode()).isEqualTo(202);
@@ -247,12 +241,12 @@ class S3ReplicaTest {
         return digest;
     }
 
-    private static HttpResponse<String> send(ConfigurableApplicationContext replica, String method, String path,
+    private static HttpResponse<String> send(RegistryContext replica, String method, String path,
                                              BodyPublisher body, String... headers) throws IOException, InterruptedException {
         return http.send(request(replica, method, path, body, headers).build(), BodyHandlers.ofString());
     }
 
-    private static HttpRequest.Builder request(ConfigurableApplicationContext replica, String method, String path,
+    private static HttpRequest.Builder request(RegistryContext replica, String method, String path,
                                                BodyPublisher body, String... headers) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base(replica) + path)).method(method, body);
         for (int i = 0; i < headers.length; i += 2) {
@@ -261,8 +255,8 @@ class S3ReplicaTest {
         return builder;
     }
 
-    private static String base(ConfigurableApplicationContext replica) {
-        return "http://127.0.0.1:" + replica.getEnvironment().getProperty("local.server.port");
+    private static String base(RegistryContext replica) {
+        return replica.uri().toString();
     }
 
     /** The path and query of a Location, which may be absolute or relative. */
