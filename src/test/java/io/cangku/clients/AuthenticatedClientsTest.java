@@ -1,8 +1,8 @@
 package io.cangku.clients;
 
 import com.marcnuri.helm.Helm;
-import io.cangku.auth.AuthTestHttp;
-import io.cangku.auth.AuthTestRegistry;
+import io.cangku.auth.TokenHttp;
+import io.cangku.auth.TokenAuthRegistry;
 import io.cangku.testing.Backends;
 import io.cangku.testing.OciLayout;
 import io.cangku.testing.TestImages;
@@ -28,9 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.cangku.auth.AuthTestHttp.bearer;
-import static io.cangku.auth.AuthTestRegistry.ADMIN;
-import static io.cangku.auth.AuthTestRegistry.ADMIN_PASSWORD;
+import static io.cangku.auth.TokenHttp.bearer;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN_PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,8 +51,8 @@ class AuthenticatedClientsTest {
     /** How the clients word a 401 or 403 from the registry. */
     static final String REFUSED = "(?is).*(denied|unauthorized|authentication required|invalid username/password|forbidden|403|401).*";
 
-    static AuthTestRegistry registry;
-    static AuthTestHttp http;
+    static TokenAuthRegistry registry;
+    static TokenHttp http;
     static Path work;
     static Path layout;
     static Path engineDir;
@@ -61,12 +61,13 @@ class AuthenticatedClientsTest {
 
     @BeforeAll
     static void startRegistry() {
-        List<String> args = new ArrayList<>(List.of("--registry.auth.throttle.max-failures=1000"));
-        args.addAll(AuthTestRegistry.declaredUser(0, ALICE, ALICE_PASSWORD, "team-a"));
-        args.addAll(AuthTestRegistry.declaredUser(1, BOB, BOB_PASSWORD));
-        args.addAll(AuthTestRegistry.declaredRule(0, "team-a/**", "group:team-a", "pull,push"));
-        args.addAll(AuthTestRegistry.declaredRule(1, "public/**", "anonymous", "pull"));
-        registry = AuthTestRegistry.start(args.toArray(String[]::new));
+        registry = TokenAuthRegistry.with()
+                .set("--registry.auth.throttle.max-failures=1000")
+                .user(ALICE, ALICE_PASSWORD, "team-a")
+                .user(BOB, BOB_PASSWORD)
+                .rule("team-a/**", "group:team-a", "pull,push")
+                .rule("public/**", "anonymous", "pull")
+                .start();
         http = registry.http();
         work = Backends.newTempDir("cgk-clients-");
     }
@@ -117,7 +118,7 @@ class AuthenticatedClientsTest {
     /** The tags of a repository, read over HTTP as the administrator. */
     static List<String> tags(String repository) {
         String token = http.token(ADMIN, ADMIN_PASSWORD, "repository:" + repository + ":pull");
-        AuthTestHttp.Response response = http.get("/v2/" + repository + "/tags/list", bearer(token));
+        TokenHttp.Response response = http.get("/v2/" + repository + "/tags/list", bearer(token));
         List<String> tags = new ArrayList<>();
         if (response.status() == 200) {
             response.json().path("tags").forEach(t -> tags.add(t.asString()));
@@ -327,7 +328,7 @@ class AuthenticatedClientsTest {
             assertThat(login.text()).contains("Login Succeeded");
             // docker keeps the identity (refresh) token from the offline token request, never the password,
             // so the daemon's push below can only have authenticated with POST /token grant_type=refresh_token
-            JsonNode entry = AuthTestHttp.JSON.readTree(stored).path("auths").path(host());
+            JsonNode entry = TokenHttp.JSON.readTree(stored).path("auths").path(host());
             assertThat(entry.path("identitytoken").asString()).isNotEmpty();
             assertThat(stored).doesNotContain(ALICE_PASSWORD)
                     .doesNotContain(Base64.getEncoder().encodeToString((ALICE + ":" + ALICE_PASSWORD).getBytes(StandardCharsets.UTF_8)));

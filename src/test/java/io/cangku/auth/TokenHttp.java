@@ -26,7 +26,7 @@ import java.util.Map;
  * Raw HTTP against a registry for the auth tests: the JDK client, nothing cached, every header visible. Knows
  * just enough of the token protocol and of pushing to drive {@code /v2} with explicit tokens.
  */
-public final class AuthTestHttp {
+public final class TokenHttp {
 
     public static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -36,7 +36,7 @@ public final class AuthTestHttp {
             .connectTimeout(Duration.ofSeconds(10))
             .build();
 
-    public AuthTestHttp(URI root) {
+    public TokenHttp(URI root) {
         this.root = root;
     }
 
@@ -140,7 +140,7 @@ public final class AuthTestHttp {
     }
 
     public Response admin(String method, String path, Object body) {
-        return admin(method, path, body, AuthTestRegistry.ADMIN, AuthTestRegistry.ADMIN_PASSWORD);
+        return admin(method, path, body, TokenAuthRegistry.ADMIN, TokenAuthRegistry.ADMIN_PASSWORD);
     }
 
     /** Creates a user through the admin API. */
@@ -182,6 +182,15 @@ public final class AuthTestHttp {
         return send("PUT", "/v2/" + repository + "/manifests/" + tag, manifest.getBytes(StandardCharsets.UTF_8),
                 "Authorization", token == null ? null : "Bearer " + token,
                 "Content-Type", "application/vnd.oci.image.manifest.v1+json");
+    }
+
+    /** Pushes {@link #pushImage a one-layer image} as the administrator: setup that must succeed. */
+    public void pushImageAsAdmin(String repository, String tag) {
+        String token = token(TokenAuthRegistry.ADMIN, TokenAuthRegistry.ADMIN_PASSWORD, "repository:" + repository + ":pull,push");
+        Response response = pushImage(repository, tag, token);
+        if (response.status() != 201) {
+            throw new AssertionError("could not push " + repository + ":" + tag + " as the administrator: " + response);
+        }
     }
 
     public static String digest(byte[] content) {
