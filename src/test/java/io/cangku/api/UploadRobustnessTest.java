@@ -66,7 +66,7 @@ import org.springframework.test.context.TestPropertySource;
  */
 @SpringBootTest(classes = CangkuApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = "registry.auth.mode=none")
-class UploadRobustnessTest {
+class UploadRobustnessTest extends WithV2Client {
 
     private static final int MiB = 1024 * 1024;
     private static final String OCTET_STREAM = "application/octet-stream";
@@ -76,23 +76,8 @@ class UploadRobustnessTest {
         Backends.filesystem(registry);
     }
 
-    @LocalServerPort
-    int port;
-
     @Value("${registry.storage.filesystem.root}")
     Path root;
-
-    V2Client registry;
-
-    @BeforeEach
-    void connect() {
-        registry = V2Client.onPort(port);
-    }
-
-    @AfterEach
-    void everyReplyWasWellFormed() {
-        registry.assertEveryReplyWellFormed();
-    }
 
     /** Upload session ids with state on disk. */
     static Set<String> sessionsOnDisk(Path root) {
