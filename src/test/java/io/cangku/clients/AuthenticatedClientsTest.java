@@ -21,11 +21,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import static io.cangku.auth.TokenHttp.bearer;
@@ -47,7 +45,6 @@ class AuthenticatedClientsTest {
     static final String BOB = "bob";
     static final String BOB_PASSWORD = "bob-client-password";
     static final String TAG = "v1";
-    static final Duration TIMEOUT = Duration.ofMinutes(2);
     /** How the clients word a 401 or 403 from the registry. */
     static final String REFUSED = "(?is).*(denied|unauthorized|authentication required|invalid username/password|forbidden|403|401).*";
 
@@ -103,14 +100,18 @@ class AuthenticatedClientsTest {
         }
     }
 
-    static Processes.Output skopeo(Path authFile, String... args) {
-        return Processes.command("skopeo").args(args).env("REGISTRY_AUTH_FILE", authFile.toString())
-                .timeout(TIMEOUT).runAllowingFailure();
+    /** A client's own credentials file, storage and temp dir, under the test's work directory. */
+    static ClientWorkspace workspace(String prefix) {
+        return ClientWorkspace.in(freshDir(prefix));
+    }
+
+    static Processes.Output skopeo(ClientWorkspace client, String... args) {
+        return client.skopeo(args).runAllowingFailure();
     }
 
     /** Pushes the test image to {@code repository:v1} as the administrator (a setup step, with skopeo). */
     static void pushAsAdmin(String repository) {
-        Processes.Output result = skopeo(freshDir("admin-auth").resolve("auth.json"), "copy", "--dest-tls-verify=false",
+        Processes.Output result = skopeo(workspace("admin-auth"), "copy", "--dest-tls-verify=false",
                 "--dest-creds", ADMIN + ":" + ADMIN_PASSWORD, "oci:" + layout() + ":" + TAG, "docker://" + host() + "/" + repository + ":" + TAG);
         assertThat(result.succeeded()).as("%s", result).isTrue();
     }
@@ -135,14 +136,14 @@ class AuthenticatedClientsTest {
         @DisplayName("logs in, pushes and pulls")
         void loginPushPull() {
             // given
-            Path auth = freshDir("skopeo").resolve("auth.json");
+            ClientWorkspace alice = workspace("skopeo");
             String image = "docker://" + host() + "/team-a/skopeo:" + TAG;
 
             // when
-            Processes.Output login = skopeo(auth, "login", "--tls-verify=false", "-u", ALICE, "-p", ALICE_PASSWORD, host());
-            Processes.Output push = skopeo(auth, "copy", "--dest-tls-verify=false", "oci:" + layout() + ":" + TAG, image);
-            Processes.Output pull = skopeo(auth, "copy", "--src-tls-verify=false", image, "oci:" + freshDir("pulled") + "/layout:" + TAG);
-            Processes.Output inspect = skopeo(auth, "inspect", "--tls-verify=false", image);
+            Processes.Output login = skopeo(alice, "login", "--tls-verify=false", "-u", ALICE, "-p", ALICE_PASSWORD, host());
+            Processes.Output push = skopeo(alice, "copy", "--dest-tls-verify=false", "oci:" + layout() + ":" + TAG, image);
+            Processes.Output pull = skopeo(alice, "copy", "--src-tls-verify=false", image, "oci:" + freshDir("pulled") + "/layout:" + TAG);
+            Processes.Output inspect = skopeo(alice, "inspect", "--tls-verify=false", image);
 
             // then
             assertThat(login.succeeded()).as("%s", login).isTrue();
@@ -158,7 +159,7 @@ class AuthenticatedClientsTest {
         @DisplayName("is refused a login with a wrong password")
         void wrongPassword() {
             // when
-            Processes.Output login = skopeo(freshDir("skopeo").resolve("auth.json"), "login", "--tls-verify=false",
+            Processes.Output login = skopeo(workspace("skopeo"), "login", "--tls-verify=false",
                     "-u", ALICE, "-p", "not-alices-password", host());
 
             // then
@@ -171,11 +172,11 @@ class AuthenticatedClientsTest {
         @DisplayName("a second user without rights logs in but is refused the push")
         void pushDenied() {
             // given
-            Path auth = freshDir("skopeo-bob").resolve("auth.json");
-            assertThat(skopeo(auth, "login", "--tls-verify=false", "-u", BOB, "-p", BOB_PASSWORD, host()).succeeded()).isTrue();
+            ClientWorkspace bob = workspace("skopeo-bob");
+            assertThat(skopeo(bob, "login", "--tls-verify=false", "-u", BOB, "-p", BOB_PASSWORD, host()).succeeded()).isTrue();
 
             // when
-            Processes.Output push = skopeo(auth, "copy", "--dest-tls-verify=false", "oci:" + layout() + ":" + TAG,
+            Processes.Output push = skopeo(bob, "copy", "--dest-tls-verify=false", "oci:" + layout() + ":" + TAG,
                     "docker://" + host() + "/team-a/by-bob:" + TAG);
 
             // then
@@ -191,7 +192,7 @@ class AuthenticatedClientsTest {
             // given
             pushAsAdmin("public/skopeo");
             pushAsAdmin("team-a/private-skopeo");
-            Path anonymous = freshDir("skopeo-anonymous").resolve("auth.json");
+            ClientWorkspace anonymous = workspace("skopeo-anonymous");
 
             // when
             Processes.Output publicPull = skopeo(anonymous, "copy", "--src-tls-verify=false",
@@ -213,41 +214,34 @@ class AuthenticatedClientsTest {
     @DisplayName("podman")
     class Podman {
 
-        /** podman's storage for one test; directly under the temp dir, as podman refuses a runroot over 50 characters. */
-        Path podmanDir() throws IOException {
+        /** podman's workspace for one test; directly under the temp dir, as podman refuses a runroot over 50 characters. */
+        ClientWorkspace podmanWorkspace() {
             Path dir = Backends.newTempDir("cgk-pm-");
-            Files.createDirectories(dir.resolve("tmp"));
-            Files.writeString(dir.resolve("auth.json"), "{}"); // podman pull stats REGISTRY_AUTH_FILE
             podmanDirs.add(dir);
-            return dir;
+            return ClientWorkspace.in(dir);
         }
 
-        Processes.Output podman(Path dir, String... args) {
-            List<String> command = new ArrayList<>(List.of("podman", "--root", dir.resolve("root").toString(),
-                    "--runroot", dir.resolve("runroot").toString(), "--storage-driver", "vfs",
-                    "--tmpdir", dir.resolve("tmp").toString(), "--events-backend", "file", "--cgroup-manager", "cgroupfs"));
-            command.addAll(List.of(args));
-            return Processes.command(command).env(Map.of("REGISTRY_AUTH_FILE", dir.resolve("auth.json").toString(),
-                    "TMPDIR", dir.resolve("tmp").toString())).timeout(TIMEOUT).runAllowingFailure();
+        Processes.Output podman(ClientWorkspace client, String... args) {
+            return client.podman(args).runAllowingFailure();
         }
 
         @Test
         @RequiresTool({"podman"})
         @DisplayName("logs in, pushes and pulls")
-        void loginPushPull() throws IOException {
+        void loginPushPull() {
             // given an image in podman's own (temporary) storage
-            Path dir = podmanDir();
+            ClientWorkspace client = podmanWorkspace();
             String image = host() + "/team-a/podman:" + TAG;
-            Processes.Output load = podman(dir, "pull", "oci:" + layout() + ":" + TAG);
+            Processes.Output load = podman(client, "pull", "oci:" + layout() + ":" + TAG);
             assertThat(load.succeeded()).as("%s", load).isTrue();
             String id = load.stdout().strip().lines().reduce((first, last) -> last).orElseThrow();
-            assertThat(podman(dir, "tag", id, image).succeeded()).isTrue();
+            assertThat(podman(client, "tag", id, image).succeeded()).isTrue();
 
             // when
-            Processes.Output login = podman(dir, "login", "--tls-verify=false", "-u", ALICE, "-p", ALICE_PASSWORD, host());
-            Processes.Output push = podman(dir, "push", "--tls-verify=false", image);
-            Processes.Output remove = podman(dir, "rmi", "--force", image);
-            Processes.Output pull = podman(dir, "pull", "--tls-verify=false", image);
+            Processes.Output login = podman(client, "login", "--tls-verify=false", "-u", ALICE, "-p", ALICE_PASSWORD, host());
+            Processes.Output push = podman(client, "push", "--tls-verify=false", image);
+            Processes.Output remove = podman(client, "rmi", "--force", image);
+            Processes.Output pull = podman(client, "pull", "--tls-verify=false", image);
 
             // then
             assertThat(login.succeeded()).as("%s", login).isTrue();
@@ -261,18 +255,18 @@ class AuthenticatedClientsTest {
         @Test
         @RequiresTool({"podman"})
         @DisplayName("a second user without rights is refused the push")
-        void pushDenied() throws IOException {
+        void pushDenied() {
             // given
-            Path dir = podmanDir();
+            ClientWorkspace client = podmanWorkspace();
             String image = host() + "/team-a/podman-by-bob:" + TAG;
-            Processes.Output load = podman(dir, "pull", "oci:" + layout() + ":" + TAG);
+            Processes.Output load = podman(client, "pull", "oci:" + layout() + ":" + TAG);
             assertThat(load.succeeded()).as("%s", load).isTrue();
             String id = load.stdout().strip().lines().reduce((first, last) -> last).orElseThrow();
-            assertThat(podman(dir, "tag", id, image).succeeded()).isTrue();
-            assertThat(podman(dir, "login", "--tls-verify=false", "-u", BOB, "-p", BOB_PASSWORD, host()).succeeded()).isTrue();
+            assertThat(podman(client, "tag", id, image).succeeded()).isTrue();
+            assertThat(podman(client, "login", "--tls-verify=false", "-u", BOB, "-p", BOB_PASSWORD, host()).succeeded()).isTrue();
 
             // when
-            Processes.Output push = podman(dir, "push", "--tls-verify=false", image);
+            Processes.Output push = podman(client, "push", "--tls-verify=false", image);
 
             // then
             assertThat(push.succeeded()).as("%s", push).isFalse();
@@ -295,7 +289,7 @@ class AuthenticatedClientsTest {
                     engineDir = Backends.newTempDir("cgk-dockerd-");
                     engine = DockerEngine.start(engineDir, host());
                     Path archive = freshDir("docker-archive").resolve("image.tar");
-                    Processes.Output copy = skopeo(freshDir("skopeo").resolve("auth.json"), "copy",
+                    Processes.Output copy = skopeo(workspace("skopeo"), "copy",
                             "oci:" + layout() + ":" + TAG, "docker-archive:" + archive + ":" + LOCAL_IMAGE);
                     assertThat(copy.succeeded()).as("%s", copy).isTrue();
                     Processes.Output load = engine.docker(freshDir("docker-config"), "load", "-i", archive.toString())
