@@ -25,6 +25,12 @@ import java.util.Map;
 /**
  * Raw HTTP against a registry for the auth tests: the JDK client, nothing cached, every header visible. Knows
  * just enough of the token protocol and of pushing to drive {@code /v2} with explicit tokens.
+ *
+ * <p>Deliberately not {@code api.V2Client}: that client records every reply so that a test fails on any 5xx or
+ * malformed error body, while the auth tests send refused, forged and throttled requests on purpose and check
+ * each answer (status, challenge, Retry-After) themselves; here a {@code null} header value leaves the header
+ * out, so one call can be made with or without credentials. Nor {@code conformance.RegistryHttp}, which
+ * answers challenges by itself as the Go suite's client does, where these tests must see them.
  */
 public final class TokenHttp {
 
