@@ -30,7 +30,6 @@ import io.cangku.api.OciContent.Blob;
 import io.cangku.api.OciContent.Document;
 import io.cangku.api.OciContent.Image;
 import io.cangku.api.V2Client.Reply;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -39,7 +38,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestExecutionListeners;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.context.junit.jupiter.SpringExtensionConfig;
@@ -71,7 +69,7 @@ import tools.jackson.databind.JsonNode;
 // The subclass instance enclosing a group is prepared with the subclass's own context, i.e. the registry on
 // the backend the subclass chose (Spring 7 would otherwise use the group's context for it).
 @SpringExtensionConfig(useTestClassScopedExtensionContext = true)
-public abstract class RegistryApiContract {
+public abstract class RegistryApiContract extends WithV2Client {
 
     /**
      * A {@link Nested} group of this contract. Spring resolves a nested class's configuration from the class
@@ -87,21 +85,6 @@ public abstract class RegistryApiContract {
 
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final String HELLO_DIGEST = OciContent.sha256("hello world".getBytes(StandardCharsets.UTF_8));
-
-    @LocalServerPort
-    int port;
-
-    V2Client registry;
-
-    @BeforeEach
-    void connect() {
-        registry = V2Client.onPort(port);
-    }
-
-    @AfterEach
-    void everyReplyWasWellFormed() {
-        registry.assertEveryReplyWellFormed();
-    }
 
     /** A repository name no other test uses. */
     static String repo(String purpose) {
@@ -2157,22 +2140,7 @@ public abstract class RegistryApiContract {
      * the nested class inherits the backend's configuration, and this class adds the property.
      */
     @TestPropertySource(properties = "registry.delete.enabled=false")
-    public abstract static class DeletesDisabledContract {
-
-        @LocalServerPort
-        int port;
-
-        V2Client registry;
-
-        @BeforeEach
-        void connect() {
-            registry = V2Client.onPort(port);
-        }
-
-        @AfterEach
-        void everyReplyWasWellFormed() {
-            registry.assertEveryReplyWellFormed();
-        }
+    public abstract static class DeletesDisabledContract extends WithV2Client {
 
         @Test
         @DisplayName("DELETE of a blob answers 405 UNSUPPORTED, and the blob stays")

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -67,7 +66,7 @@ import org.springframework.test.context.TestPropertySource;
  */
 @SpringBootTest(classes = CangkuApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = "registry.auth.mode=none")
-class UploadRobustnessTest {
+class UploadRobustnessTest extends WithV2Client {
 
     private static final int MiB = 1024 * 1024;
     private static final String OCTET_STREAM = "application/octet-stream";
@@ -77,23 +76,8 @@ class UploadRobustnessTest {
         Backends.filesystem(registry);
     }
 
-    @LocalServerPort
-    int port;
-
     @Value("${registry.storage.filesystem.root}")
     Path root;
-
-    V2Client registry;
-
-    @BeforeEach
-    void connect() {
-        registry = V2Client.onPort(port);
-    }
-
-    @AfterEach
-    void everyReplyWasWellFormed() {
-        registry.assertEveryReplyWellFormed();
-    }
 
     /** Upload session ids with state on disk. */
     static Set<String> sessionsOnDisk(Path root) {
@@ -118,16 +102,6 @@ class UploadRobustnessTest {
             return Files.size(root.resolve("_uploads").resolve(id).resolve("data"));
         } catch (IOException e) {
             return -1;
-        }
-    }
-
-    static String sha256(InputStream in) {
-        MessageDigest sha256 = newSha256();
-        try (InputStream digesting = new DigestInputStream(in, sha256)) {
-            digesting.transferTo(OutputStream.nullOutputStream());
-            return "sha256:" + HexFormat.of().formatHex(sha256.digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
@@ -627,7 +601,7 @@ class UploadRobustnessTest {
                 Reply done = client.put(withQuery(location, "digest", chunkedDigest), new byte[0]);
                 assertThat(done.status()).as("the resumed session holds exactly the pushed bytes: %s", done).isEqualTo(201);
                 HttpResponse<InputStream> pulled = client.getStream("/v2/" + NAME + "/blobs/" + chunkedDigest);
-                assertThat(sha256(pulled.body())).isEqualTo(chunkedDigest);
+                assertThat(SeededContent.sha256(pulled.body())).isEqualTo(chunkedDigest);
                 assertThat(client.pushBlob("crash/other", OciContent.uniqueBlob(1000).bytes())).startsWith("sha256:");
                 client.assertEveryReplyWellFormed();
             }
@@ -680,7 +654,7 @@ class UploadRobustnessTest {
                     assertThat(client.head("/v2/" + NAME + "/blobs/" + digest).header("Content-Length")).isEqualTo(String.valueOf(SIZE));
                     HttpResponse<InputStream> pulled = client.getStream("/v2/" + NAME + "/blobs/" + digest);
                     assertThat(pulled.statusCode()).isEqualTo(200);
-                    assertThat(sha256(pulled.body())).isEqualTo(digest);
+                    assertThat(SeededContent.sha256(pulled.body())).isEqualTo(digest);
                 }
                 assertThat(registry.isAlive()).as(registry.logTail()).isTrue();
                 assertThat(registry.log()).doesNotContain("OutOfMemoryError");

@@ -55,6 +55,16 @@ class CredentialsTest {
                 new AuthProperties.Throttle(maxFailures, window), users, List.of());
     }
 
+    /** Credentials over a fresh account directory holding one account, {@code name} with {@code password}. */
+    Credentials credentialsWithAccount(int maxFailures, String name, String password) throws IOException {
+        AuthProperties properties = properties(maxFailures, Duration.ofMinutes(1), List.of());
+        AccountDirectory directory = new AccountDirectory(store, json, properties);
+        Credentials credentials = new Credentials(directory, new LoginThrottle(properties), audit());
+        Instant now = Instant.now();
+        directory.saveAccount(new Account(name, credentials.hash(password), List.of(), false, false, null, now, now, false));
+        return credentials;
+    }
+
     /**
      * The fastest of {@code rounds} timings of each check, taken in turns so that load from elsewhere on the
      * machine falls on all of them alike; the minimum is the check's own cost, free of pauses.
@@ -84,11 +94,7 @@ class CredentialsTest {
         @DisplayName("is about the same for an unknown name as for a known name with a wrong or right password")
         void unknownNameCostsAsMuchAsAKnownOne() throws Exception {
             // given
-            AuthProperties properties = properties(1_000_000, Duration.ofMinutes(1), List.of());
-            AccountDirectory directory = new AccountDirectory(store, json, properties);
-            Credentials credentials = new Credentials(directory, new LoginThrottle(properties), audit());
-            Instant now = Instant.now();
-            directory.saveAccount(new Account("known", credentials.hash("right-password"), List.of(), false, false, null, now, now, false));
+            Credentials credentials = credentialsWithAccount(1_000_000, "known", "right-password");
             for (int i = 0; i < 3; i++) { // warm up the JIT on every path
                 credentials.authenticate("known", "wrong", "10.0.0.1");
                 credentials.authenticate("unknown", "wrong", "10.0.0.1");
@@ -141,11 +147,7 @@ class CredentialsTest {
         @DisplayName("blocks a name after max-failures, from any address, and refuses the right password without checking it")
         void perName() throws Exception {
             // given
-            AuthProperties properties = properties(3, Duration.ofMinutes(1), List.of());
-            AccountDirectory directory = new AccountDirectory(store, json, properties);
-            Credentials credentials = new Credentials(directory, new LoginThrottle(properties), audit());
-            Instant now = Instant.now();
-            directory.saveAccount(new Account("target", credentials.hash("right-password"), List.of(), false, false, null, now, now, false));
+            Credentials credentials = credentialsWithAccount(3, "target", "right-password");
             for (int i = 0; i < 3; i++) {
                 assertThat(credentials.authenticate("target", "guess", "10.0.0." + i)).isEmpty();
             }

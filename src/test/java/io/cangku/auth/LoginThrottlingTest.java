@@ -1,6 +1,6 @@
 package io.cangku.auth;
 
-import io.cangku.auth.AuthTestHttp.Response;
+import io.cangku.auth.TokenHttp.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -11,8 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.cangku.auth.AuthTestRegistry.ADMIN;
-import static io.cangku.auth.AuthTestRegistry.ADMIN_PASSWORD;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN_PASSWORD;
 import static java.util.Map.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -29,16 +29,17 @@ class LoginThrottlingTest {
     static final String VICTIM_PASSWORD = "victim-password";
     static final int MAX_FAILURES = 3;
 
-    static AuthTestRegistry registry;
-    static AuthTestHttp http;
+    static TokenAuthRegistry registry;
+    static TokenHttp http;
 
     @BeforeAll
     static void startRegistry() {
-        List<String> args = new ArrayList<>(List.of("--registry.auth.throttle.max-failures=" + MAX_FAILURES,
-                "--registry.auth.throttle.window=1s"));
-        args.addAll(AuthTestRegistry.declaredUser(0, VICTIM, VICTIM_PASSWORD));
-        args.addAll(AuthTestRegistry.declaredUser(1, "bystander", "bystander-password"));
-        registry = AuthTestRegistry.start(args.toArray(String[]::new));
+        registry = TokenAuthRegistry.with()
+                .set("--registry.auth.throttle.max-failures=" + MAX_FAILURES)
+                .set("--registry.auth.throttle.window=1s")
+                .user(VICTIM, VICTIM_PASSWORD)
+                .user("bystander", "bystander-password")
+                .start();
         http = registry.http();
     }
 
@@ -121,13 +122,13 @@ class LoginThrottlingTest {
     void passwordSprayingAndSpoofedAddress() {
         // given wrong passwords for several names, each from a "different" forwarded address
         for (int i = 0; i < MAX_FAILURES; i++) {
-            Response response = http.get("/token?service=cangku", "Authorization", AuthTestHttp.basic("name-" + i, "guess"),
+            Response response = http.get("/token?service=cangku", "Authorization", TokenHttp.basic("name-" + i, "guess"),
                     "X-Forwarded-For", "10.0.0." + i);
             assertThat(response.status()).isEqualTo(401);
         }
 
         // when
-        Response bystander = http.get("/token?service=cangku", "Authorization", AuthTestHttp.basic("bystander", "bystander-password"),
+        Response bystander = http.get("/token?service=cangku", "Authorization", TokenHttp.basic("bystander", "bystander-password"),
                 "X-Forwarded-For", "10.9.9.9");
 
         // then

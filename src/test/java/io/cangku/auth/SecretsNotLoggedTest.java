@@ -1,6 +1,6 @@
 package io.cangku.auth;
 
-import io.cangku.auth.AuthTestHttp.Response;
+import io.cangku.auth.TokenHttp.Response;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import static io.cangku.auth.AuthTestHttp.bearer;
-import static io.cangku.auth.AuthTestRegistry.ADMIN;
-import static io.cangku.auth.AuthTestRegistry.ADMIN_PASSWORD;
+import static io.cangku.auth.TokenHttp.bearer;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN_PASSWORD;
 import static java.util.Map.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,14 +33,16 @@ class SecretsNotLoggedTest {
     void secretsNeverLogged(CapturedOutput output) throws IOException {
         List<String> secrets = new ArrayList<>(List.of(ADMIN_PASSWORD, "alice-password-1", "wrong-password-9", "carol-password-7",
                 "carol-new-password-8"));
-        List<String> args = new ArrayList<>(List.of("--logging.level.io.cangku=TRACE",
-                "--logging.level.org.springframework.security=TRACE", "--logging.level.org.springframework.web=TRACE",
-                "--logging.level.org.apache.catalina.authenticator=TRACE"));
-        args.addAll(AuthTestRegistry.declaredUser(0, "alice", "alice-password-1", "team-a"));
+        TokenAuthRegistry.Settings settings = TokenAuthRegistry.with()
+                .set("--logging.level.io.cangku=TRACE")
+                .set("--logging.level.org.springframework.security=TRACE")
+                .set("--logging.level.org.springframework.web=TRACE")
+                .set("--logging.level.org.apache.catalina.authenticator=TRACE")
+                .user("alice", "alice-password-1", "team-a");
         Path root;
-        try (AuthTestRegistry registry = AuthTestRegistry.start(args.toArray(String[]::new))) {
+        try (TokenAuthRegistry registry = settings.start()) {
             root = registry.root();
-            AuthTestHttp http = registry.http();
+            TokenHttp http = registry.http();
 
             // given every way a secret travels: basic, password and refresh grants, the admin API, robots
             Response get = http.tokenGet("alice", "alice-password-1", "offline_token=true&client_id=test", "repository:alice/app:pull,push");

@@ -1,7 +1,7 @@
 package io.cangku.auth;
 
 import com.nimbusds.jwt.SignedJWT;
-import io.cangku.auth.AuthTestHttp.Response;
+import io.cangku.auth.TokenHttp.Response;
 import io.cangku.testing.Backends;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static io.cangku.auth.AuthTestHttp.bearer;
-import static io.cangku.auth.AuthTestRegistry.ADMIN;
-import static io.cangku.auth.AuthTestRegistry.ADMIN_PASSWORD;
+import static io.cangku.auth.TokenHttp.bearer;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN_PASSWORD;
 import static java.util.Map.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,7 +57,7 @@ class StartupAndRestartTest {
             String password;
 
             // when
-            try (AuthTestRegistry first = AuthTestRegistry.startOn(root)) {
+            try (TokenAuthRegistry first = TokenAuthRegistry.with().startOn(root)) {
                 Matcher matcher = GENERATED.matcher(output.getAll());
                 assertThat(matcher.find()).as("the generated password is printed").isTrue();
                 password = matcher.group(1);
@@ -70,7 +70,7 @@ class StartupAndRestartTest {
             int mark = output.getAll().length();
 
             // and when restarted on the same storage
-            try (AuthTestRegistry second = AuthTestRegistry.startOn(root)) {
+            try (TokenAuthRegistry second = TokenAuthRegistry.with().startOn(root)) {
                 assertThat(second.http().token(ADMIN, password, "registry:catalog:*")).isNotEmpty();
             }
             String restart = output.getAll().substring(mark);
@@ -84,7 +84,7 @@ class StartupAndRestartTest {
             // given
             Path root = Backends.newTempDir("cangku-admin-password-");
             String refresh;
-            try (AuthTestRegistry first = AuthTestRegistry.startOn(root, "--registry.auth.admin.password=first-admin-password")) {
+            try (TokenAuthRegistry first = TokenAuthRegistry.with().adminPassword("first-admin-password").startOn(root)) {
                 Response login = first.http().tokenPost(List.of(entry("grant_type", "password"), entry("access_type", "offline"),
                         entry("client_id", "test"), entry("username", ADMIN), entry("password", "first-admin-password")));
                 assertThat(login.status()).isEqualTo(200);
@@ -92,8 +92,8 @@ class StartupAndRestartTest {
             }
 
             // when
-            try (AuthTestRegistry second = AuthTestRegistry.startOn(root, "--registry.auth.admin.password=second-admin-password")) {
-                AuthTestHttp http = second.http();
+            try (TokenAuthRegistry second = TokenAuthRegistry.with().adminPassword("second-admin-password").startOn(root)) {
+                TokenHttp http = second.http();
 
                 // then
                 assertThat(http.tokenGet(ADMIN, "first-admin-password", null).status()).isEqualTo(401);
@@ -112,16 +112,14 @@ class StartupAndRestartTest {
             // given
             Path root = Backends.newTempDir("cangku-declared-");
             String refresh;
-            try (AuthTestRegistry first = AuthTestRegistry.startOn(root,
-                    AuthTestRegistry.declaredUser(0, "ci", "first-ci-password").toArray(String[]::new))) {
+            try (TokenAuthRegistry first = TokenAuthRegistry.with().user("ci", "first-ci-password").startOn(root)) {
                 refresh = first.http().tokenGet("ci", "first-ci-password", "offline_token=true&client_id=test")
                         .json().path("refresh_token").asString();
                 assertThat(refresh).isNotEmpty();
             }
 
             // when
-            try (AuthTestRegistry second = AuthTestRegistry.startOn(root,
-                    AuthTestRegistry.declaredUser(0, "ci", "second-ci-password").toArray(String[]::new))) {
+            try (TokenAuthRegistry second = TokenAuthRegistry.with().user("ci", "second-ci-password").startOn(root)) {
 
                 // then
                 assertThat(second.http().tokenPost(List.of(entry("grant_type", "refresh_token"), entry("refresh_token", refresh)))
@@ -141,13 +139,13 @@ class StartupAndRestartTest {
             // given
             Path root = Backends.newTempDir("cangku-key-restart-");
             String token;
-            try (AuthTestRegistry first = AuthTestRegistry.startOn(root, "--registry.auth.admin.password=" + ADMIN_PASSWORD)) {
+            try (TokenAuthRegistry first = TokenAuthRegistry.with().adminPassword(ADMIN_PASSWORD).startOn(root)) {
                 token = first.http().token(ADMIN, ADMIN_PASSWORD, "repository:kept/app:pull,push");
                 assertThat(first.http().pushImage("kept/app", "1", token).status()).isEqualTo(201);
             }
 
             // when
-            try (AuthTestRegistry second = AuthTestRegistry.startOn(root, "--registry.auth.admin.password=" + ADMIN_PASSWORD)) {
+            try (TokenAuthRegistry second = TokenAuthRegistry.with().adminPassword(ADMIN_PASSWORD).startOn(root)) {
                 Response pull = second.http().get("/v2/kept/app/manifests/1", bearer(token));
 
                 // then
@@ -161,13 +159,13 @@ class StartupAndRestartTest {
         void sharedByReplicas() throws Exception {
             // given
             Path root = Backends.newTempDir("cangku-key-replicas-");
-            try (AuthTestRegistry a = AuthTestRegistry.startOn(root, "--registry.auth.admin.password=" + ADMIN_PASSWORD);
-                 AuthTestRegistry b = AuthTestRegistry.startOn(root, "--registry.auth.admin.password=" + ADMIN_PASSWORD)) {
+            try (TokenAuthRegistry a = TokenAuthRegistry.with().adminPassword(ADMIN_PASSWORD).startOn(root);
+                 TokenAuthRegistry b = TokenAuthRegistry.with().adminPassword(ADMIN_PASSWORD).startOn(root)) {
                 assertTokensCross(a, b);
             }
         }
 
-        private void assertTokensCross(AuthTestRegistry a, AuthTestRegistry b) throws Exception {
+        private void assertTokensCross(TokenAuthRegistry a, TokenAuthRegistry b) throws Exception {
             // given an image pushed through a
             String pushToken = a.http().token(ADMIN, ADMIN_PASSWORD, "repository:replicated/app:pull,push");
             assertThat(a.http().pushImage("replicated/app", "1", pushToken).status()).isEqualTo(201);

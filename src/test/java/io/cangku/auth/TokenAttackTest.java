@@ -11,7 +11,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
-import io.cangku.auth.AuthTestHttp.Response;
+import io.cangku.auth.TokenHttp.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -24,15 +24,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static io.cangku.auth.AuthTestHttp.bearer;
-import static io.cangku.auth.AuthTestRegistry.ADMIN;
-import static io.cangku.auth.AuthTestRegistry.ADMIN_PASSWORD;
+import static io.cangku.auth.TokenHttp.bearer;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN_PASSWORD;
 import static io.cangku.auth.TokenProtocolTest.access;
 import static java.util.Map.entry;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,21 +48,20 @@ class TokenAttackTest {
     static final String ALICE_PASSWORD = "alice-password-1";
     static final byte[] SECRET_LAYER = "layer of team-b/secret:1".getBytes(StandardCharsets.UTF_8);
 
-    static AuthTestRegistry registry;
-    static AuthTestHttp http;
+    static TokenAuthRegistry registry;
+    static TokenHttp http;
 
     @BeforeAll
     static void startRegistry() {
-        List<String> args = new ArrayList<>();
-        args.add("--registry.auth.throttle.max-failures=1000");
-        args.addAll(AuthTestRegistry.declaredUser(0, ALICE, ALICE_PASSWORD, "team-a"));
-        args.addAll(AuthTestRegistry.declaredRule(0, "team-a/**", "group:team-a", "pull,push"));
-        args.addAll(AuthTestRegistry.declaredRule(1, "public/**", "anonymous", "pull"));
-        registry = AuthTestRegistry.start(args.toArray(String[]::new));
+        registry = TokenAuthRegistry.with()
+                .set("--registry.auth.throttle.max-failures=1000")
+                .user(ALICE, ALICE_PASSWORD, "team-a")
+                .rule("team-a/**", "group:team-a", "pull,push")
+                .rule("public/**", "anonymous", "pull")
+                .start();
         http = registry.http();
         for (String repository : List.of("team-a/app", "team-a/other", "team-b/secret", "public/hello")) {
-            String token = http.token(ADMIN, ADMIN_PASSWORD, "repository:" + repository + ":pull,push");
-            assertThat(http.pushImage(repository, "1", token).status()).isEqualTo(201);
+            http.pushImageAsAdmin(repository, "1");
         }
     }
 
@@ -90,13 +88,13 @@ class TokenAttackTest {
     @DisplayName("forged and damaged tokens")
     class Forged {
 
-        final JWTClaimsSet adminClaims = AuthTestTokens.claims(ADMIN, "repository:team-b/secret:pull,push,delete").build();
+        final JWTClaimsSet adminClaims = ForgedTokens.claims(ADMIN, "repository:team-b/secret:pull,push,delete").build();
 
         @Test
         @DisplayName("control: the same claims signed with the registry's own key are accepted (so the forgeries below differ only in what they test)")
         void control() {
             // when
-            Response response = pullTeamB(AuthTestTokens.sign(realKey(), realKey().getKeyID(), adminClaims));
+            Response response = pullTeamB(ForgedTokens.sign(realKey(), realKey().getKeyID(), adminClaims));
 
             // then
             assertThat(response.status()).isEqualTo(200);
@@ -107,10 +105,10 @@ class TokenAttackTest {
         @DisplayName("an unsigned token (alg: none) is refused, with or without the real key id")
         void unsigned(String alg) {
             // given
-            String withoutKid = AuthTestTokens.unsigned(alg, null, adminClaims, "");
-            String withKid = AuthTestTokens.unsigned(alg, realKey().getKeyID(), adminClaims, "");
-            String realToken = AuthTestTokens.sign(realKey(), realKey().getKeyID(), adminClaims);
-            String withRealSignature = AuthTestTokens.unsigned(alg, realKey().getKeyID(), adminClaims, realToken.split("\\.")[2]);
+            String withoutKid = ForgedTokens.unsigned(alg, null, adminClaims, "");
+            String withKid = ForgedTokens.unsigned(alg, realKey().getKeyID(), adminClaims, "");
+            String realToken = ForgedTokens.sign(realKey(), realKey().getKeyID(), adminClaims);
+            String withRealSignature = ForgedTokens.unsigned(alg, realKey().getKeyID(), adminClaims, realToken.split("\\.")[2]);
 
             // then
             assertRefusedAsInvalid(pullTeamB(withoutKid));
@@ -125,8 +123,8 @@ class TokenAttackTest {
             ECKey attacker = new ECKeyGenerator(Curve.P_256).keyIDFromThumbprint(true).generate();
 
             // then
-            assertRefusedAsInvalid(pullTeamB(AuthTestTokens.sign(attacker, attacker.getKeyID(), adminClaims)));
-            assertRefusedAsInvalid(pullTeamB(AuthTestTokens.sign(attacker, realKey().getKeyID(), adminClaims)));
+            assertRefusedAsInvalid(pullTeamB(ForgedTokens.sign(attacker, attacker.getKeyID(), adminClaims)));
+            assertRefusedAsInvalid(pullTeamB(ForgedTokens.sign(attacker, realKey().getKeyID(), adminClaims)));
         }
 
         @Test
@@ -135,12 +133,12 @@ class TokenAttackTest {
             // given
             RSAKey rsa = new RSAKeyGenerator(2048).keyIDFromThumbprint(true).generate();
             ECKey attacker = new ECKeyGenerator(Curve.P_256).generate();
-            String embedded = AuthTestTokens.sign(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT)
+            String embedded = ForgedTokens.sign(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT)
                     .keyID(realKey().getKeyID()).jwk(attacker.toPublicJWK()).build(), new ECDSASigner(attacker), adminClaims);
 
             // then
-            assertRefusedAsInvalid(pullTeamB(AuthTestTokens.sign(rsa, rsa.getKeyID(), adminClaims)));
-            assertRefusedAsInvalid(pullTeamB(AuthTestTokens.sign(rsa, realKey().getKeyID(), adminClaims)));
+            assertRefusedAsInvalid(pullTeamB(ForgedTokens.sign(rsa, rsa.getKeyID(), adminClaims)));
+            assertRefusedAsInvalid(pullTeamB(ForgedTokens.sign(rsa, realKey().getKeyID(), adminClaims)));
             assertRefusedAsInvalid(pullTeamB(embedded));
         }
 
@@ -152,8 +150,8 @@ class TokenAttackTest {
             byte[] encoded = ((ECKey) realKey()).toECPublicKey().getEncoded();
 
             // then
-            assertRefusedAsInvalid(pullTeamB(AuthTestTokens.hmac(publicKey, realKey().getKeyID(), adminClaims)));
-            assertRefusedAsInvalid(pullTeamB(AuthTestTokens.hmac(encoded, realKey().getKeyID(), adminClaims)));
+            assertRefusedAsInvalid(pullTeamB(ForgedTokens.hmac(publicKey, realKey().getKeyID(), adminClaims)));
+            assertRefusedAsInvalid(pullTeamB(ForgedTokens.hmac(encoded, realKey().getKeyID(), adminClaims)));
         }
 
         @Test
@@ -161,9 +159,9 @@ class TokenAttackTest {
         void tamperedPayload() {
             // given
             String real = http.token(ALICE, ALICE_PASSWORD, "repository:team-a/app:pull");
-            String tampered = AuthTestTokens.withPayload(real, adminClaims);
-            String sameRepositoryMoreActions = AuthTestTokens.withPayload(real,
-                    AuthTestTokens.claims(ALICE, "repository:team-a/app:pull,push").build());
+            String tampered = ForgedTokens.withPayload(real, adminClaims);
+            String sameRepositoryMoreActions = ForgedTokens.withPayload(real,
+                    ForgedTokens.claims(ALICE, "repository:team-a/app:pull,push").build());
 
             // then
             assertThat(http.get("/v2/team-a/app/manifests/1", bearer(real)).status()).isEqualTo(200);
@@ -196,7 +194,7 @@ class TokenAttackTest {
             String issued = issuer.issueAccessToken(new Subject(ADMIN, List.of(), true),
                     List.of(Scope.repository("team-b/secret", Set.of(Scope.PULL)))).token();
             Instant now = Instant.now();
-            String signed = AuthTestTokens.sign(realKey(), realKey().getKeyID(), AuthTestTokens.claims(ADMIN, "repository:team-b/secret:pull")
+            String signed = ForgedTokens.sign(realKey(), realKey().getKeyID(), ForgedTokens.claims(ADMIN, "repository:team-b/secret:pull")
                     .issueTime(Date.from(now.minus(Duration.ofMinutes(10)))).notBeforeTime(Date.from(now.minus(Duration.ofMinutes(10))))
                     .expirationTime(Date.from(now.minus(Duration.ofMinutes(5)))).build());
             String expiredRefresh = issuer.issueRefreshToken(registry.bean(AccountDirectory.class).findAccount(ALICE).orElseThrow());
@@ -223,19 +221,19 @@ class TokenAttackTest {
 
             // then
             for (JWTClaimsSet claims : variants) {
-                assertRefusedAsInvalid(pullTeamB(AuthTestTokens.sign(realKey(), realKey().getKeyID(), claims)));
+                assertRefusedAsInvalid(pullTeamB(ForgedTokens.sign(realKey(), realKey().getKeyID(), claims)));
             }
-            assertRefusedAsInvalid(pullTeamB(AuthTestTokens.sign(realKey(), null, adminClaims)));
+            assertRefusedAsInvalid(pullTeamB(ForgedTokens.sign(realKey(), null, adminClaims)));
         }
 
         @Test
         @DisplayName("even a token signed with the registry's key grants nothing through an access entry the scope grammar rejects")
         void malformedAccessEntries() {
             // given
-            String wildcard = AuthTestTokens.sign(realKey(), realKey().getKeyID(),
-                    AuthTestTokens.claims(ALICE, "repository:*:pull,push").build());
-            String traversal = AuthTestTokens.sign(realKey(), realKey().getKeyID(),
-                    AuthTestTokens.claims(ALICE, "repository:team-a/../team-b/secret:pull").build());
+            String wildcard = ForgedTokens.sign(realKey(), realKey().getKeyID(),
+                    ForgedTokens.claims(ALICE, "repository:*:pull,push").build());
+            String traversal = ForgedTokens.sign(realKey(), realKey().getKeyID(),
+                    ForgedTokens.claims(ALICE, "repository:team-a/../team-b/secret:pull").build());
 
             // then
             assertThat(pullTeamB(wildcard).status()).isIn(401, 403);
@@ -295,7 +293,7 @@ class TokenAttackTest {
         void noContentThroughOwnRepository() {
             // given alice knows the digests in team-b/secret
             String token = http.token(ALICE, ALICE_PASSWORD, "repository:alice/mine:pull,push");
-            String layer = AuthTestHttp.digest(SECRET_LAYER);
+            String layer = TokenHttp.digest(SECRET_LAYER);
             String adminToken = http.token(ADMIN, ADMIN_PASSWORD, "repository:team-b/secret:pull");
             String manifestDigest = http.send("HEAD", "/v2/team-b/secret/manifests/1", null, bearer(adminToken))
                     .header("Docker-Content-Digest");

@@ -4,7 +4,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.cangku.auth.AuthTestHttp.Response;
+import io.cangku.auth.TokenHttp.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -22,9 +22,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-import static io.cangku.auth.AuthTestHttp.bearer;
-import static io.cangku.auth.AuthTestRegistry.ADMIN;
-import static io.cangku.auth.AuthTestRegistry.ADMIN_PASSWORD;
+import static io.cangku.auth.TokenHttp.bearer;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN;
+import static io.cangku.auth.TokenAuthRegistry.ADMIN_PASSWORD;
 import static java.util.Map.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -43,23 +43,22 @@ class TokenProtocolTest {
     static final String BOB = "bob";                 // no groups: pull on shared/** only
     static final String BOB_PASSWORD = "bob-password-22";
 
-    static AuthTestRegistry registry;
-    static AuthTestHttp http;
+    static TokenAuthRegistry registry;
+    static TokenHttp http;
 
     @BeforeAll
     static void startRegistry() {
-        List<String> args = new ArrayList<>();
-        args.add("--registry.auth.throttle.max-failures=1000"); // wrong passwords here are deliberate, not an attack
-        args.addAll(AuthTestRegistry.declaredUser(0, ALICE, ALICE_PASSWORD, "team-a"));
-        args.addAll(AuthTestRegistry.declaredUser(1, BOB, BOB_PASSWORD));
-        args.addAll(AuthTestRegistry.declaredRule(0, "public/**", "anonymous", "pull"));
-        args.addAll(AuthTestRegistry.declaredRule(1, "team-a/**", "group:team-a", "pull,push"));
-        args.addAll(AuthTestRegistry.declaredRule(2, "shared/**", BOB, "pull"));
-        registry = AuthTestRegistry.start(args.toArray(String[]::new));
+        registry = TokenAuthRegistry.with()
+                .set("--registry.auth.throttle.max-failures=1000") // wrong passwords here are deliberate, not an attack
+                .user(ALICE, ALICE_PASSWORD, "team-a")
+                .user(BOB, BOB_PASSWORD)
+                .rule("public/**", "anonymous", "pull")
+                .rule("team-a/**", "group:team-a", "pull,push")
+                .rule("shared/**", BOB, "pull")
+                .start();
         http = registry.http();
         for (String repository : List.of("public/hello", "team-a/app", "team-b/secret", "shared/lib")) {
-            String token = http.token(ADMIN, ADMIN_PASSWORD, "repository:" + repository + ":pull,push");
-            assertThat(http.pushImage(repository, "1", token).status()).isEqualTo(201);
+            http.pushImageAsAdmin(repository, "1");
         }
     }
 
@@ -245,7 +244,7 @@ class TokenProtocolTest {
         void otherService() {
             // when
             Response response = http.get("/token?service=elsewhere&scope=repository:team-a/app:pull",
-                    "Authorization", AuthTestHttp.basic(ALICE, ALICE_PASSWORD));
+                    "Authorization", TokenHttp.basic(ALICE, ALICE_PASSWORD));
 
             // then
             assertThat(response.status()).isEqualTo(400);

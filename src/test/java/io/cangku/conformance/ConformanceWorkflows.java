@@ -51,26 +51,12 @@ import tools.jackson.databind.JsonNode;
  * <p>A subclass says where the registry is; the other hooks mirror the suite's environment variables. The
  * nested workflows take their Spring test configuration from this class (their enclosing class), not from the
  * subclass, so a {@code @SpringBootTest} on the subclass never reaches them: start the application yourself,
- * passing settings as command-line arguments ({@code SpringApplicationBuilder.properties} would lose to
- * {@code application.yml}):
+ * as {@link CangkuConformance} does with a {@link io.cangku.testing.RegistryContext}:
  * <pre>{@code
- * class FilesystemConformanceTest extends ConformanceWorkflows {
- *     static ConfigurableApplicationContext registry;
- *
- *     @BeforeAll
- *     static void start() {
- *         registry = new SpringApplicationBuilder(CangkuApplication.class).run("--server.port=0",
- *                 "--registry.storage.filesystem.root=" + Backends.newTempDir("cangku-conformance-"));
- *     }
- *
- *     @AfterAll
- *     static void stop() {
- *         registry.close();
- *     }
- *
+ * class FilesystemConformanceTest extends CangkuConformance {
  *     @Override
- *     protected URI registryUri() {
- *         return URI.create("http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port"));
+ *     protected RegistryContext startRegistry() {
+ *         return RegistryContext.startOpen(Backends.filesystemArguments(Backends.newTempDir("cangku-conformance-")));
  *     }
  * }
  * }</pre>

@@ -1,6 +1,6 @@
 package io.cangku.storage;
 
-import io.cangku.testing.GeneratedStream;
+import io.cangku.testing.SeededContent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
@@ -123,41 +122,6 @@ public abstract class ObjectStoreContract {
             at += p.length;
         }
         return all;
-    }
-
-    /** The next {@code n} bytes of {@code in}, without closing it at the end. */
-    protected static InputStream slice(InputStream in, long n) {
-        return new FilterInputStream(in) {
-            long left = n;
-
-            @Override
-            public int read() throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int b = in.read();
-                if (b >= 0) {
-                    left--;
-                }
-                return b;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int r = in.read(b, off, (int) Math.min(len, left));
-                if (r > 0) {
-                    left -= r;
-                }
-                return r;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 
     /** Yields {@code content}, then fails as a client connection that breaks would. */
@@ -697,8 +661,8 @@ public abstract class ObjectStoreContract {
             store.createAppendable(k);
             store.append(k, 0, new ByteArrayInputStream(randomBytes(boundaryBytes() + 333)));
             store.sealAppendable(k);
-            String actual = GeneratedStream.sha256(store.read(k, 0, -1));
-            assertThat(actual).isNotEqualTo(GeneratedStream.sha256(1, 10));
+            String actual = SeededContent.sha256(store.read(k, 0, -1));
+            assertThat(actual).isNotEqualTo(new SeededContent(1, 10).sha256());
             // when the registry rejects it, as UploadService does
             store.deleteAppendable(k);
             // then nothing is visible, and the teardown finds nothing
@@ -864,17 +828,20 @@ public abstract class ObjectStoreContract {
             // given a seeded stream that is never held in memory
             long size = largeStreamBytes();
             long seed = 20261126L;
-            String expected = GeneratedStream.sha256(seed, size);
+            SeededContent content = new SeededContent(seed, size);
+            String expected = content.sha256();
             long[] chunks = {size / 3 + 12_345, size / 4 - 999, 1, size / 5};
             StorageKey data = key("large/data");
             store.createAppendable(data);
             long offset = 0;
             // when it arrives in chunks that do not line up with any boundary
-            try (InputStream source = new GeneratedStream(seed, size)) {
-                for (long chunk : chunks) {
-                    offset = store.append(data, offset, slice(source, chunk));
+            for (long chunk : chunks) {
+                try (InputStream part = content.open(offset, chunk)) {
+                    offset = store.append(data, offset, part);
                 }
-                offset = store.append(data, offset, source); // the rest
+            }
+            try (InputStream rest = content.open(offset, size - offset)) {
+                offset = store.append(data, offset, rest);
             }
             assertThat(offset).isEqualTo(size);
             ObjectInfo sealed = store.sealAppendable(data);
@@ -883,13 +850,10 @@ public abstract class ObjectStoreContract {
             store.deleteAppendable(data);
             // then
             assertThat(sealed.sizeBytes()).isEqualTo(size);
-            assertThat(GeneratedStream.sha256(store.read(published, 0, -1))).isEqualTo(expected);
+            assertThat(SeededContent.sha256(store.read(published, 0, -1))).isEqualTo(expected);
             long tailStart = size - 1_000_000;
-            try (InputStream generated = new GeneratedStream(seed, size)) {
-                generated.skipNBytes(tailStart);
-                assertThat(GeneratedStream.sha256(store.read(published, tailStart, -1)))
-                        .isEqualTo(GeneratedStream.sha256(generated));
-            }
+            assertThat(SeededContent.sha256(store.read(published, tailStart, -1)))
+                    .isEqualTo(SeededContent.sha256(content.open(tailStart, size - tailStart)));
             store.delete(published);
         }
     }

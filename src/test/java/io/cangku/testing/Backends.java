@@ -36,9 +36,13 @@ public final class Backends {
         s3Properties(newBucketName()).forEach((key, value) -> registry.add(key, () -> value));
     }
 
-    /** The properties that put a registry on {@code bucket} of the shared s3proxy, for contexts built by hand. */
+    /** The properties that put a registry on {@code bucket} of the shared s3proxy. */
     public static Map<String, String> s3Properties(String bucket) {
-        S3TestServer server = S3TestServer.shared();
+        return s3Properties(S3TestServer.shared(), bucket);
+    }
+
+    /** The properties that put a registry on {@code bucket} of {@code server} (created at start if missing). */
+    public static Map<String, String> s3Properties(S3TestServer server, String bucket) {
         return Map.of(
                 "registry.storage.type", "s3",
                 "registry.storage.s3.bucket", bucket,
@@ -48,6 +52,28 @@ public final class Backends {
                 "registry.storage.s3.access-key", S3TestServer.ACCESS_KEY,
                 "registry.storage.s3.secret-key", S3TestServer.SECRET_KEY,
                 "registry.storage.s3.create-bucket", "true");
+    }
+
+    /**
+     * Command-line arguments ({@code --name=value}) for filesystem storage at {@code root}, for a registry started
+     * by hand ({@link RegistryContext}, {@link RegistryProcess}), e.g. to restart it on the same storage.
+     */
+    public static List<String> filesystemArguments(Path root) {
+        return List.of("--registry.storage.type=filesystem", "--registry.storage.filesystem.root=" + root.toAbsolutePath());
+    }
+
+    /** Command-line arguments for a bucket of the shared s3proxy (see {@link #s3Properties(String)}). */
+    public static List<String> s3Arguments(String bucket) {
+        return arguments(s3Properties(bucket));
+    }
+
+    /** Command-line arguments for a bucket of {@code server}, an s3proxy the test controls (stops, restarts). */
+    public static List<String> s3Arguments(S3TestServer server, String bucket) {
+        return arguments(s3Properties(server, bucket));
+    }
+
+    private static List<String> arguments(Map<String, String> properties) {
+        return properties.entrySet().stream().map(p -> "--" + p.getKey() + "=" + p.getValue()).sorted().toList();
     }
 
     /** A bucket name no other test uses (S3 names: 3-63 lowercase letters, digits and hyphens). */
@@ -73,15 +99,24 @@ public final class Backends {
 
     private static final List<Path> TEMP_DIRS = new ArrayList<>();
 
+    /**
+     * Best effort: deletes {@code dir} and everything in it, passing over what cannot go (a path a client
+     * still has mounted or open), which the OS's temp cleanup removes later.
+     */
+    public static void deleteRecursively(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // as above
+        }
+    }
+
     private static void deleteTempDirs() {
         synchronized (TEMP_DIRS) {
-            for (Path dir : TEMP_DIRS) {
-                try (var walk = Files.walk(dir)) {
-                    walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-                } catch (IOException | UncheckedIOException e) {
-                    // best effort at exit
-                }
-            }
+            TEMP_DIRS.forEach(Backends::deleteRecursively);
         }
     }
 }

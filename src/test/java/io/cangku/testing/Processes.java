@@ -47,10 +47,20 @@ public final class Processes {
             return exitCode == 0;
         }
 
+        /** stdout, then stderr: for checking what a program said, whichever stream it said it on. */
+        public String text() {
+            return stdout + stderr;
+        }
+
         /** A multi-line description for failure messages. */
         public String describe() {
             return "`" + String.join(" ", command) + "` exited " + exitCode
                     + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
+        }
+
+        @Override
+        public String toString() {
+            return describe();
         }
     }
 
@@ -61,6 +71,7 @@ public final class Processes {
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Duration timeout = DEFAULT_TIMEOUT;
         private Path workingDirectory;
+        private String stdin;
 
         private Command(List<String> arguments) {
             if (arguments.isEmpty()) {
@@ -94,6 +105,12 @@ public final class Processes {
             return this;
         }
 
+        /** Text for the program's standard input (a password for {@code --password-stdin}); none by default. */
+        public Command stdin(String text) {
+            this.stdin = text;
+            return this;
+        }
+
         /** Runs the program and fails, with its output, unless it exits 0. */
         public Output run() {
             Output output = runAllowingFailure();
@@ -114,14 +131,21 @@ public final class Processes {
                 stdout = Files.createTempFile("cangku-proc-", ".out");
                 stderr = Files.createTempFile("cangku-proc-", ".err");
                 ProcessBuilder builder = new ProcessBuilder(arguments)
-                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                         .redirectOutput(stdout.toFile())
                         .redirectError(stderr.toFile());
+                if (stdin == null) {
+                    builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+                }
                 builder.environment().putAll(environment);
                 if (workingDirectory != null) {
                     builder.directory(workingDirectory.toFile());
                 }
                 Process process = builder.start();
+                if (stdin != null) {
+                    try (var in = process.getOutputStream()) {
+                        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                    }
+                }
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     destroyTree(process);
                     throw new AssertionError("`" + String.join(" ", arguments) + "` did not finish within "

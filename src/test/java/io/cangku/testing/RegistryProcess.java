@@ -18,8 +18,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * The registry as a separate JVM, for what a test cannot do to a server inside its own JVM: kill it with
  * SIGKILL mid-request, or cap its heap. It runs {@code io.cangku.CangkuApplication} from the test's own
- * classpath (so no {@code mvn package} is needed) on a free port, with filesystem storage at a given root,
- * and writes its output to a log file whose tail goes into failure messages.
+ * classpath (so no {@code mvn package} is needed) on a free port, open (no authentication), on the storage
+ * its arguments name, and writes its output to a log file whose tail goes into failure messages.
+ *
+ * <pre>{@code
+ * try (RegistryProcess registry = RegistryProcess.start(log, List.of("-Xmx256m"),
+ *         Backends.s3Arguments(s3, "big"))) {
+ *     new V2Client(registry.uri())...
+ * }
+ * }</pre>
  */
 public final class RegistryProcess implements AutoCloseable {
 
@@ -36,13 +43,26 @@ public final class RegistryProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the registry and waits until {@code GET /v2/} answers 200.
+     * Starts the registry on filesystem storage and waits until {@code GET /v2/} answers 200.
      *
      * @param root       the filesystem storage root (reused across restarts)
      * @param log        where the process's stdout and stderr go
      * @param jvmOptions options such as {@code -Xmx256m}
      */
     public static RegistryProcess start(Path root, Path log, List<String> jvmOptions) {
+        return start(log, jvmOptions, Backends.filesystemArguments(root));
+    }
+
+    /**
+     * Starts the registry and waits until {@code GET /v2/} answers 200.
+     *
+     * @param log        where the process's stdout and stderr go (appended to, so restarts can share it)
+     * @param jvmOptions options such as {@code -Xmx256m}
+     * @param arguments  the registry's own settings as {@code --name=value}: at least the storage
+     *                   ({@link Backends#filesystemArguments}, {@link Backends#s3Arguments}); not the port or the
+     *                   auth mode, which this class sets
+     */
+    public static RegistryProcess start(Path log, List<String> jvmOptions, List<String> arguments) {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -52,8 +72,7 @@ public final class RegistryProcess implements AutoCloseable {
         command.add("io.cangku.CangkuApplication");
         command.add("--server.port=" + port);
         command.add("--registry.auth.mode=none");
-        command.add("--registry.storage.type=filesystem");
-        command.add("--registry.storage.filesystem.root=" + root.toAbsolutePath());
+        command.addAll(arguments);
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
             Process process = new ProcessBuilder(command)

@@ -16,7 +16,14 @@ import java.util.SplittableRandom;
 /**
  * Pseudo-random content of any size, defined by a seed and never held in memory: the bytes of each 64 KiB
  * block come from a generator seeded by (seed, block index), so any range can be streamed on its own (to
- * resume an upload at an offset) and the same range always yields the same bytes.
+ * resume an upload at an offset, or to send a chunk) and the same range always yields the same bytes. A test
+ * can push gigabytes and check them without holding them, here or in a file.
+ *
+ * <pre>{@code
+ * SeededContent blob = new SeededContent(7, 2L << 30);
+ * String digest = blob.sha256();                   // streams it once
+ * client.patch(location, blob.open(offset, chunk)); // any range, on its own
+ * }</pre>
  */
 public final class SeededContent {
 
@@ -47,12 +54,29 @@ public final class SeededContent {
         return new Stream(offset, offset + length);
     }
 
+    /** The whole content in memory: only for small content that a test sends or compares whole. */
+    public byte[] bytes() {
+        if (size > 64L * 1024 * 1024) {
+            throw new IllegalStateException(size + " bytes is too much to hold; stream it with open()");
+        }
+        try (InputStream in = open()) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** {@code sha256:<hex>} of the whole content, computed by streaming it once. */
     public String sha256() {
+        return sha256(open());
+    }
+
+    /** Reads {@code in} to its end and closes it; returns the {@code sha256:<hex>} of what it read. */
+    public static String sha256(InputStream in) {
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = new DigestInputStream(open(), sha256)) {
-                in.transferTo(OutputStream.nullOutputStream());
+            try (InputStream digesting = new DigestInputStream(in, sha256)) {
+                digesting.transferTo(OutputStream.nullOutputStream());
             }
             return "sha256:" + HexFormat.of().formatHex(sha256.digest());
         } catch (NoSuchAlgorithmException e) {

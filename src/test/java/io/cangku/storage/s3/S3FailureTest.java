@@ -1,14 +1,13 @@
 package io.cangku.storage.s3;
 
-import io.cangku.CangkuApplication;
-import io.cangku.testing.GeneratedStream;
+import io.cangku.testing.Backends;
+import io.cangku.testing.RegistryContext;
+import io.cangku.testing.SeededContent;
 import io.cangku.testing.S3TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,7 +30,7 @@ class S3FailureTest {
     Path objects;
 
     private S3TestServer s3;
-    private ConfigurableApplicationContext registry;
+    private RegistryContext registry;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach
@@ -50,16 +49,13 @@ class S3FailureTest {
         // given a registry on a store that works, with a blob in it
         s3 = S3TestServer.filesystem(objects);
         int s3Port = s3.endpoint().getPort();
-        registry = new SpringApplicationBuilder(CangkuApplication.class).run("--server.port=0", "--registry.auth.mode=none",
-                "--registry.storage.type=s3", "--registry.storage.s3.bucket=outage",
-                "--registry.storage.s3.endpoint=" + s3.endpoint(), "--registry.storage.s3.path-style-access=true",
-                "--registry.storage.s3.access-key=" + S3TestServer.ACCESS_KEY,
-                "--registry.storage.s3.secret-key=" + S3TestServer.SECRET_KEY,
-                "--registry.storage.s3.create-bucket=true", "--registry.storage.s3.max-attempts=2",
-                "--registry.storage.s3.connection-timeout=1s");
-        URI base = URI.create("http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port"));
-        byte[] content = new GeneratedStream(21, 10_000).readAllBytes();
-        String digest = GeneratedStream.sha256(21, 10_000);
+        registry = RegistryContext.startOpen(Backends.s3Arguments(s3, "outage"),
+                "--registry.storage.s3.max-attempts=2", "--registry.storage.s3.connection-timeout=1s");
+        URI base = registry.uri();
+        SeededContent stored = new SeededContent(21, 10_000);
+        byte[] content = stored.bytes();
+        String digest = stored.sha256();
+        SeededContent refused = new SeededContent(22, 100);
         assertThat(send(base, "POST", "/v2/demo/outage/blobs/uploads/?digest=" + digest, content).statusCode()).isEqualTo(201);
 
         // when the store goes away
@@ -71,8 +67,8 @@ class S3FailureTest {
         assertThat(get.statusCode()).isEqualTo(503);
         assertThat(get.body()).contains("UNAVAILABLE");
         assertThat(get.headers().firstValue("Retry-After")).isPresent();
-        HttpResponse<String> push = send(base, "POST", "/v2/demo/outage/blobs/uploads/?digest=" + GeneratedStream.sha256(22, 100),
-                new GeneratedStream(22, 100).readAllBytes());
+        HttpResponse<String> push = send(base, "POST", "/v2/demo/outage/blobs/uploads/?digest=" + refused.sha256(),
+                refused.bytes());
         assertThat(push.statusCode()).isEqualTo(503);
         assertThat(send(base, "GET", "/v2/demo/outage/tags/list", null).statusCode()).isEqualTo(503);
         assertThat(send(base, "GET", "/v2/", null).statusCode()).isEqualTo(200);
@@ -84,7 +80,7 @@ class S3FailureTest {
         HttpResponse<String> again = send(base, "GET", "/v2/demo/outage/blobs/" + digest, null);
         assertThat(again.statusCode()).isEqualTo(200);
         assertThat(again.body().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo(content);
-        assertThat(send(base, "HEAD", "/v2/demo/outage/blobs/" + GeneratedStream.sha256(22, 100), null).statusCode()).isEqualTo(404);
+        assertThat(send(base, "HEAD", "/v2/demo/outage/blobs/" + refused.sha256(), null).statusCode()).isEqualTo(404);
     }
 
     private HttpResponse<String> send(URI base, String method, String path, byte[] body) throws Exception {

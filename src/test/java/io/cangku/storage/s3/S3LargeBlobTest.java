@@ -1,18 +1,16 @@
 package io.cangku.storage.s3;
 
-import io.cangku.CangkuApplication;
-import io.cangku.testing.GeneratedStream;
+import io.cangku.testing.Backends;
+import io.cangku.testing.RegistryProcess;
 import io.cangku.testing.S3TestServer;
+import io.cangku.testing.SeededContent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.FilterInputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,16 +43,12 @@ class S3LargeBlobTest {
     Path work;
 
     private S3TestServer s3;
-    private Process registry;
-    private Path log;
+    private RegistryProcess registry;
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         if (registry != null) {
-            registry.destroy();
-            if (!registry.waitFor(30, TimeUnit.SECONDS)) {
-                registry.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            registry.close();
         }
         if (s3 != null) {
             s3.close();
@@ -68,13 +61,14 @@ class S3LargeBlobTest {
         // given s3proxy here, and the registry in its own small JVM
         Path objects = Files.createDirectories(work.resolve("s3"));
         s3 = S3TestServer.filesystem(objects);
-        int port = freePort();
-        log = work.resolve("registry.log");
-        registry = startRegistry(port, "large-" + ProcessHandle.current().pid());
-        URI base = URI.create("http://127.0.0.1:" + port);
+        List<String> arguments = new ArrayList<>(Backends.s3Arguments(s3, "large-" + ProcessHandle.current().pid()));
+        arguments.add("--registry.storage.s3.buffer-directory=" + Files.createDirectories(work.resolve("buffers")));
+        registry = RegistryProcess.start(work.resolve("registry.log"), List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"),
+                arguments);
+        URI base = registry.uri();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        awaitReady(http, base);
-        String expected = GeneratedStream.sha256(SEED, SIZE);
+        SeededContent blob = new SeededContent(SEED, SIZE);
+        String expected = blob.sha256();
 
         // when pushed in chunked PATCHes of 256 MiB, streamed from a seeded generator
         Instant pushStart = Instant.now();
@@ -82,18 +76,16 @@ class S3LargeBlobTest {
                 .POST(BodyPublishers.noBody()).build(), BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(202);
         String location = post.headers().firstValue("Location").orElseThrow();
-        try (InputStream source = new GeneratedStream(SEED, SIZE)) {
-            for (long start = 0; start < SIZE; start += CHUNK) {
-                long length = Math.min(CHUNK, SIZE - start);
-                InputStream chunk = slice(source, length);
-                HttpResponse<String> patch = http.send(HttpRequest.newBuilder(base.resolve(location))
-                        .method("PATCH", BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> chunk), length))
-                        .header("Content-Type", "application/octet-stream")
-                        .header("Content-Range", start + "-" + (start + length - 1))
-                        .build(), BodyHandlers.ofString());
-                assertThat(patch.statusCode()).as("PATCH at %d: %s", start, patch.body()).isEqualTo(202);
-                location = patch.headers().firstValue("Location").orElseThrow();
-            }
+        for (long start = 0; start < SIZE; start += CHUNK) {
+            long from = start;
+            long length = Math.min(CHUNK, SIZE - start);
+            HttpResponse<String> patch = http.send(HttpRequest.newBuilder(base.resolve(location))
+                    .method("PATCH", BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> blob.open(from, length)), length))
+                    .header("Content-Type", "application/octet-stream")
+                    .header("Content-Range", start + "-" + (start + length - 1))
+                    .build(), BodyHandlers.ofString());
+            assertThat(patch.statusCode()).as("PATCH at %d: %s", start, patch.body()).isEqualTo(202);
+            location = patch.headers().firstValue("Location").orElseThrow();
         }
         Duration patches = Duration.between(pushStart, Instant.now());
         String separator = location.contains("?") ? "&" : "?";
@@ -108,82 +100,14 @@ class S3LargeBlobTest {
                 .GET().build(), BodyHandlers.ofInputStream());
         assertThat(get.statusCode()).isEqualTo(200);
         assertThat(get.headers().firstValueAsLong("Content-Length")).hasValue(SIZE);
-        assertThat(GeneratedStream.sha256(get.body())).isEqualTo(expected);
+        assertThat(SeededContent.sha256(get.body())).isEqualTo(expected);
         Duration pull = Duration.between(pullStart, Instant.now());
 
         assertThat(registry.isAlive()).as("the registry survived").isTrue();
-        assertThat(Files.readString(log)).doesNotContain("OutOfMemoryError");
+        assertThat(registry.log()).doesNotContain("OutOfMemoryError");
         System.out.printf("%d MiB through S3 with -Xmx256m: push %ds (%.0f MiB/s; PATCHes %ds, final PUT %ds), pull %ds (%.0f MiB/s)%n",
                 SIZE >> 20, push.toSeconds(), SIZE / 1048576.0 / Math.max(1, push.toMillis()) * 1000,
                 patches.toSeconds(), push.minus(patches).toSeconds(),
                 pull.toSeconds(), SIZE / 1048576.0 / Math.max(1, pull.toMillis()) * 1000);
-    }
-
-    private Process startRegistry(int port, String bucket) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
-                "-cp", System.getProperty("java.class.path"), CangkuApplication.class.getName(),
-                "--server.port=" + port,
-                "--registry.auth.mode=none",
-                "--registry.storage.type=s3",
-                "--registry.storage.s3.bucket=" + bucket,
-                "--registry.storage.s3.endpoint=" + s3.endpoint(),
-                "--registry.storage.s3.path-style-access=true",
-                "--registry.storage.s3.access-key=" + S3TestServer.ACCESS_KEY,
-                "--registry.storage.s3.secret-key=" + S3TestServer.SECRET_KEY,
-                "--registry.storage.s3.create-bucket=true",
-                "--registry.storage.s3.buffer-directory=" + Files.createDirectories(work.resolve("buffers"))));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private void awaitReady(HttpClient http, URI base) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(90);
-        while (Instant.now().isBefore(deadline)) {
-            assertThat(registry.isAlive()).as("registry exited early:%n%s", Files.readString(log)).isTrue();
-            try {
-                if (http.send(HttpRequest.newBuilder(base.resolve("/v2/")).build(), BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("registry did not start in 90 s:\n" + Files.readString(log));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** The next {@code n} bytes of {@code in}, leaving it open. */
-    private static InputStream slice(InputStream in, long n) {
-        return new FilterInputStream(in) {
-            long left = n;
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int r = in.read(b, off, (int) Math.min(len, left));
-                if (r > 0) {
-                    left -= r;
-                }
-                return r;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 }

@@ -1,14 +1,12 @@
 package io.cangku.storage.s3;
 
-import io.cangku.CangkuApplication;
 import io.cangku.testing.Backends;
-import io.cangku.testing.GeneratedStream;
+import io.cangku.testing.RegistryContext;
+import io.cangku.testing.SeededContent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,23 +14,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code registry.storage.s3.redirect=true}: blob GET answers 307 to a presigned URL the client fetches from S3. */
 class S3RedirectTest {
 
-    static ConfigurableApplicationContext registry;
+    static RegistryContext registry;
     static final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
     @BeforeAll
     static void start() {
-        List<String> args = new ArrayList<>(List.of("--server.port=0", "--registry.auth.mode=none",
-                "--registry.storage.s3.redirect=true"));
-        Backends.s3Properties(Backends.newBucketName()).forEach((key, value) -> args.add("--" + key + "=" + value));
-        registry = new SpringApplicationBuilder(CangkuApplication.class).run(args.toArray(String[]::new));
+        registry = RegistryContext.startOpen(Backends.s3Arguments(Backends.newBucketName()), "--registry.storage.s3.redirect=true");
     }
 
     @AfterAll
@@ -44,9 +37,10 @@ class S3RedirectTest {
     @DisplayName("blob GET redirects to the store, HEAD answers itself")
     void redirects() throws Exception {
         // given a pushed blob
-        URI base = URI.create("http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port"));
-        byte[] content = new GeneratedStream(11, 300_000).readAllBytes();
-        String digest = GeneratedStream.sha256(11, 300_000);
+        URI base = registry.uri();
+        SeededContent blob = new SeededContent(11, 300_000);
+        byte[] content = blob.bytes();
+        String digest = blob.sha256();
         HttpResponse<String> push = http.send(HttpRequest.newBuilder(base.resolve("/v2/demo/redirect/blobs/uploads/?digest=" + digest))
                 .POST(BodyPublishers.ofByteArray(content)).header("Content-Type", "application/octet-stream").build(),
                 BodyHandlers.ofString());

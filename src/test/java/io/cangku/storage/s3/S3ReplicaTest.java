@@ -1,16 +1,14 @@
 package io.cangku.storage.s3;
 
-import io.cangku.CangkuApplication;
 import io.cangku.testing.Backends;
-import io.cangku.testing.GeneratedStream;
+import io.cangku.testing.RegistryContext;
+import io.cangku.testing.SeededContent;
 import io.cangku.testing.S3TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
@@ -24,7 +22,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -37,8 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class S3ReplicaTest {
 
     static String bucket;
-    static ConfigurableApplicationContext replicaA;
-    static ConfigurableApplicationContext replicaB;
+    static RegistryContext replicaA;
+    static RegistryContext replicaB;
     static final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
     @BeforeAll
@@ -48,11 +45,8 @@ class S3ReplicaTest {
         replicaB = start(bucket);
     }
 
-    private static ConfigurableApplicationContext start(String bucket) {
-        List<String> args = new ArrayList<>(List.of("--server.port=0", "--registry.auth.mode=none",
-                "--registry.storage.s3.part-size=5MB"));
-        Backends.s3Properties(bucket).forEach((key, value) -> args.add("--" + key + "=" + value));
-        return new SpringApplicationBuilder(CangkuApplication.class).run(args.toArray(String[]::new));
+    private static RegistryContext start(String bucket) {
+        return RegistryContext.startOpen(Backends.s3Arguments(bucket), "--registry.storage.s3.part-size=5MB");
     }
 
     @AfterAll
@@ -67,13 +61,13 @@ class S3ReplicaTest {
         // given an image with a small layer, a layer of several parts, and a config
         byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
                 .getBytes(StandardCharsets.UTF_8);
-        byte[] smallLayer = new GeneratedStream(1, 100_000).readAllBytes();
+        byte[] smallLayer = new SeededContent(1, 100_000).bytes();
         long bigSize = 12L << 20;
-        String bigDigest = GeneratedStream.sha256(2, bigSize);
+        String bigDigest = new SeededContent(2, bigSize).sha256();
         // when pushed through A: the config in a monolithic PUT, the layers in one PATCH each
         String configDigest = pushWhole(replicaA, "demo/app", config);
         String smallDigest = pushInOnePatch(replicaA, "demo/app", BodyPublishers.ofByteArray(smallLayer), sha256(smallLayer));
-        assertThat(pushInOnePatch(replicaA, "demo/app", BodyPublishers.ofInputStream(() -> new GeneratedStream(2, bigSize)),
+        assertThat(pushInOnePatch(replicaA, "demo/app", BodyPublishers.ofInputStream(() -> new SeededContent(2, bigSize).open()),
                 bigDigest)).isEqualTo(bigDigest);
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                 + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + configDigest
@@ -95,7 +89,7 @@ class S3ReplicaTest {
             HttpResponse<InputStream> blob = http.send(request(replicaB, "GET", "/v2/demo/app/blobs/" + digest,
                     BodyPublishers.noBody()).build(), BodyHandlers.ofInputStream());
             assertThat(blob.statusCode()).isEqualTo(200);
-            assertThat(GeneratedStream.sha256(blob.body())).isEqualTo(digest);
+            assertThat(SeededContent.sha256(blob.body())).isEqualTo(digest);
         }
         assertThat(send(replicaB, "GET", "/v2/_catalog", BodyPublishers.noBody()).body()).contains("demo/app");
         assertThat(send(replicaB, "GET", "/v2/demo/app/tags/list", BodyPublishers.noBody()).body()).contains("\"v1\"");
@@ -106,17 +100,17 @@ class S3ReplicaTest {
     void chunkedUploadAcrossReplicas() throws Exception {
         // given a blob of three chunks
         long size = 13L << 20;
-        String digest = GeneratedStream.sha256(3, size);
+        String digest = new SeededContent(3, size).sha256();
         long[] chunkEnds = {7L << 20, (7L << 20) + 1234, 11L << 20, size};
         HttpResponse<String> post = send(replicaA, "POST", "/v2/demo/chunked/blobs/uploads/", BodyPublishers.noBody());
         assertThat(post.statusCode()).isEqualTo(202);
         String location = post.headers().firstValue("Location").orElseThrow();
 
         // when the chunks alternate between the replicas, and B finishes
-        try (InputStream source = new GeneratedStream(3, size)) {
+        try (InputStream source = new SeededContent(3, size).open()) {
             long start = 0;
             for (int i = 0; i < chunkEnds.length - 1; i++) {
-                ConfigurableApplicationContext replica = i % 2 == 0 ? replicaA : replicaB;
+                RegistryContext replica = i % 2 == 0 ? replicaA : replicaB;
                 long end = chunkEnds[i];
                 byte[] chunk = source.readNBytes((int) (end - start));
                 HttpResponse<String> patch = send(replica, "PATCH", path(location), BodyPublishers.ofByteArray(chunk),
@@ -141,7 +135,7 @@ class S3ReplicaTest {
                 BodyPublishers.noBody()).build(), BodyHandlers.ofInputStream());
         assertThat(blob.statusCode()).isEqualTo(200);
         assertThat(blob.headers().firstValueAsLong("Content-Length")).hasValue(size);
-        assertThat(GeneratedStream.sha256(blob.body())).isEqualTo(digest);
+        assertThat(SeededContent.sha256(blob.body())).isEqualTo(digest);
         // and the finished session is gone on both
         assertThat(send(replicaA, "GET", path(location), BodyPublishers.noBody()).statusCode()).isEqualTo(404);
         assertThat(send(replicaB, "GET", path(location), BodyPublishers.noBody()).statusCode()).isEqualTo(404);
@@ -184,10 +178,10 @@ class S3ReplicaTest {
     void rejectedAndCancelledUploadsLeaveNothing() throws Exception {
         // given an upload of several parts begun on A
         long size = 11L << 20;
-        String wrong = GeneratedStream.sha256(99, 10);
+        String wrong = new SeededContent(99, 10).sha256();
         HttpResponse<String> post = send(replicaA, "POST", "/v2/demo/rejected/blobs/uploads/", BodyPublishers.noBody());
         HttpResponse<String> patch = send(replicaA, "PATCH", path(post.headers().firstValue("Location").orElseThrow()),
-                BodyPublishers.ofInputStream(() -> new GeneratedStream(4, size)), "Content-Type", "application/octet-stream");
+                BodyPublishers.ofInputStream(() -> new SeededContent(4, size).open()), "Content-Type", "application/octet-stream");
         assertThat(patch.statusCode()).isEqualTo(202);
         String location = patch.headers().firstValue("Location").orElseThrow();
         // when B is asked to complete it under a digest it does not have
@@ -201,7 +195,7 @@ class S3ReplicaTest {
         // and when another upload is cancelled on B after A received bytes
         post = send(replicaA, "POST", "/v2/demo/rejected/blobs/uploads/", BodyPublishers.noBody());
         patch = send(replicaA, "PATCH", path(post.headers().firstValue("Location").orElseThrow()),
-                BodyPublishers.ofInputStream(() -> new GeneratedStream(5, size)), "Content-Type", "application/octet-stream");
+                BodyPublishers.ofInputStream(() -> new SeededContent(5, size).open()), "Content-Type", "application/octet-stream");
         assertThat(send(replicaB, "DELETE", path(patch.headers().firstValue("Location").orElseThrow()), BodyPublishers.noBody())
                 .statusCode()).isEqualTo(204);
         // the teardown finds no session objects and no multipart uploads
@@ -220,7 +214,7 @@ class S3ReplicaTest {
 
     // ---------------------------------------------------------------- HTTP
 
-    private static String pushWhole(ConfigurableApplicationContext replica, String repository, byte[] content) throws Exception {
+    private static String pushWhole(RegistryContext replica, String repository, byte[] content) throws Exception {
         String digest = sha256(content);
         HttpResponse<String> put = send(replica, "POST", "/v2/" + repository + "/blobs/uploads/?digest=" + digest,
                 BodyPublishers.ofByteArray(content), "Content-Type", "application/octet-stream");
@@ -233,7 +227,7 @@ class S3ReplicaTest {
         return digest;
     }
 
-    private static String pushInOnePatch(ConfigurableApplicationContext replica, String repository, BodyPublisher body,
+    private static String pushInOnePatch(RegistryContext replica, String repository, BodyPublisher body,
                                          String digest) throws Exception {
         HttpResponse<String> post = send(replica, "POST", "/v2/" + repository + "/blobs/uploads/", BodyPublishers.noBody());
         assertThat(post.statusCode()).isEqualTo(202);
@@ -247,12 +241,12 @@ class S3ReplicaTest {
         return digest;
     }
 
-    private static HttpResponse<String> send(ConfigurableApplicationContext replica, String method, String path,
+    private static HttpResponse<String> send(RegistryContext replica, String method, String path,
                                              BodyPublisher body, String... headers) throws IOException, InterruptedException {
         return http.send(request(replica, method, path, body, headers).build(), BodyHandlers.ofString());
     }
 
-    private static HttpRequest.Builder request(ConfigurableApplicationContext replica, String method, String path,
+    private static HttpRequest.Builder request(RegistryContext replica, String method, String path,
                                                BodyPublisher body, String... headers) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base(replica) + path)).method(method, body);
         for (int i = 0; i < headers.length; i += 2) {
@@ -261,8 +255,8 @@ class S3ReplicaTest {
         return builder;
     }
 
-    private static String base(ConfigurableApplicationContext replica) {
-        return "http://127.0.0.1:" + replica.getEnvironment().getProperty("local.server.port");
+    private static String base(RegistryContext replica) {
+        return replica.uri().toString();
     }
 
     /** The path and query of a Location, which may be absolute or relative. */

@@ -25,8 +25,14 @@ import java.util.Map;
 /**
  * Raw HTTP against a registry for the auth tests: the JDK client, nothing cached, every header visible. Knows
  * just enough of the token protocol and of pushing to drive {@code /v2} with explicit tokens.
+ *
+ * <p>Deliberately not {@code api.V2Client}: that client records every reply so that a test fails on any 5xx or
+ * malformed error body, while the auth tests send refused, forged and throttled requests on purpose and check
+ * each answer (status, challenge, Retry-After) themselves; here a {@code null} header value leaves the header
+ * out, so one call can be made with or without credentials. Nor {@code conformance.RegistryHttp}, which
+ * answers challenges by itself as the Go suite's client does, where these tests must see them.
  */
-public final class AuthTestHttp {
+public final class TokenHttp {
 
     public static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -36,7 +42,7 @@ public final class AuthTestHttp {
             .connectTimeout(Duration.ofSeconds(10))
             .build();
 
-    public AuthTestHttp(URI root) {
+    public TokenHttp(URI root) {
         this.root = root;
     }
 
@@ -140,7 +146,7 @@ public final class AuthTestHttp {
     }
 
     public Response admin(String method, String path, Object body) {
-        return admin(method, path, body, AuthTestRegistry.ADMIN, AuthTestRegistry.ADMIN_PASSWORD);
+        return admin(method, path, body, TokenAuthRegistry.ADMIN, TokenAuthRegistry.ADMIN_PASSWORD);
     }
 
     /** Creates a user through the admin API. */
@@ -182,6 +188,15 @@ public final class AuthTestHttp {
         return send("PUT", "/v2/" + repository + "/manifests/" + tag, manifest.getBytes(StandardCharsets.UTF_8),
                 "Authorization", token == null ? null : "Bearer " + token,
                 "Content-Type", "application/vnd.oci.image.manifest.v1+json");
+    }
+
+    /** Pushes {@link #pushImage a one-layer image} as the administrator: setup that must succeed. */
+    public void pushImageAsAdmin(String repository, String tag) {
+        String token = token(TokenAuthRegistry.ADMIN, TokenAuthRegistry.ADMIN_PASSWORD, "repository:" + repository + ":pull,push");
+        Response response = pushImage(repository, tag, token);
+        if (response.status() != 201) {
+            throw new AssertionError("could not push " + repository + ":" + tag + " as the administrator: " + response);
+        }
     }
 
     public static String digest(byte[] content) {

@@ -27,9 +27,9 @@ import java.util.Map;
 import java.util.UUID;
 
 /** Builds tokens the way an attacker would: any claims, any header, signed by any key or by none. */
-final class AuthTestTokens {
+final class ForgedTokens {
 
-    private AuthTestTokens() {
+    private ForgedTokens() {
     }
 
     /** Claims as the registry issues them: iss/aud "cangku", valid now for five minutes. */
