@@ -2,9 +2,7 @@ package io.cangku.auth;
 
 import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
-import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectStore;
-import io.cangku.storage.Page;
 import io.cangku.storage.StorageKey;
 import io.cangku.storage.StorageLayout;
 import org.springframework.stereotype.Service;
@@ -19,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -181,33 +178,8 @@ public class AccountDirectory {
     }
 
     private <T> List<T> readAll(StorageKey prefix, Class<T> type) throws IOException {
-        return listKeys(prefix, key -> {
-            try {
-                return read(key, type).orElse(null);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-    }
-
-    private <T> List<T> listKeys(StorageKey prefix, Function<StorageKey, T> reader) throws IOException {
         List<T> result = new ArrayList<>();
-        String startAfter = null;
-        Page page;
-        try {
-            do {
-                page = store.list(prefix, startAfter, 1000);
-                for (ObjectInfo item : page.items()) {
-                    T value = reader.apply(item.key());
-                    if (value != null) {
-                        result.add(value);
-                    }
-                    startAfter = item.key().relativeTo(prefix);
-                }
-            } while (page.truncated());
-        } catch (java.io.UncheckedIOException e) {
-            throw e.getCause();
-        }
+        store.forEach(prefix, item -> read(item.key(), type).ifPresent(result::add));
         return result;
     }
 

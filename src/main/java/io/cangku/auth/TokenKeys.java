@@ -8,9 +8,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectStore;
-import io.cangku.storage.Page;
 import io.cangku.storage.StorageLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,26 +122,26 @@ public class TokenKeys {
         lastReload = Instant.now();
         TreeMap<String, JWK> keys = new TreeMap<>();
         try {
-            String startAfter = null;
-            Page page;
-            do {
-                page = store.list(StorageLayout.SIGNING_KEYS, startAfter, 100);
-                for (ObjectInfo item : page.items()) {
-                    startAfter = item.key().name();
-                    Optional<byte[]> bytes = store.readSmall(item.key(), MAX_KEY_BYTES);
-                    if (bytes.isPresent()) {
-                        JWK key = JWK.parse(new String(bytes.get(), StandardCharsets.UTF_8));
-                        keys.put(key.getKeyID(), key);
-                        verificationKeys.put(key.getKeyID(), key.toPublicJWK());
-                    }
+            store.forEach(StorageLayout.SIGNING_KEYS, item -> {
+                Optional<byte[]> bytes = store.readSmall(item.key(), MAX_KEY_BYTES);
+                if (bytes.isPresent()) {
+                    JWK key = parseStored(bytes.get());
+                    keys.put(key.getKeyID(), key);
+                    verificationKeys.put(key.getKeyID(), key.toPublicJWK());
                 }
-            } while (page.truncated());
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the token signing keys from storage", e);
+        }
+        return keys;
+    }
+
+    private static JWK parseStored(byte[] json) {
+        try {
+            return JWK.parse(new String(json, StandardCharsets.UTF_8));
         } catch (ParseException e) {
             throw new IllegalStateException("a stored token signing key is corrupt", e);
         }
-        return keys;
     }
 
     private static JWK generate() {

@@ -71,18 +71,12 @@ public class TagService {
     /** Every tag pointing at {@code digest}: a full listing, acceptable because deletes are rare. */
     List<Tag> tagsPointingAt(RepositoryName repository, Digest digest) throws IOException {
         List<Tag> result = new ArrayList<>();
-        String startAfter = null;
-        Page page;
-        do {
-            page = store.list(StorageLayout.tags(repository), startAfter, 1000);
-            for (ObjectInfo item : page.items()) {
-                Tag tag = Tag.parse(item.key().name());
-                if (resolve(repository, tag).filter(digest::equals).isPresent()) {
-                    result.add(tag);
-                }
-                startAfter = item.key().name();
+        store.forEach(StorageLayout.tags(repository), item -> {
+            Tag tag = Tag.parse(item.key().name());
+            if (resolve(repository, tag).filter(digest::equals).isPresent()) {
+                result.add(tag);
             }
-        } while (page.truncated());
+        });
         return result;
     }
 }

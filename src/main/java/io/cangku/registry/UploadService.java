@@ -10,7 +10,6 @@ import io.cangku.storage.AppendOffsetMismatchException;
 import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectNotFoundException;
 import io.cangku.storage.ObjectStore;
-import io.cangku.storage.Page;
 import io.cangku.storage.StorageKey;
 import io.cangku.storage.StorageLayout;
 import org.slf4j.Logger;
@@ -158,16 +157,10 @@ public class UploadService {
     public int purgeAbandoned() throws IOException {
         Instant cutoff = Instant.now().minus(properties.uploads().maxAge());
         Map<String, Instant> lastTouched = new HashMap<>();
-        String startAfter = null;
-        Page page;
-        do {
-            page = store.list(StorageLayout.UPLOADS, startAfter, 1000);
-            for (ObjectInfo item : page.items()) {
-                String id = item.key().relativeTo(StorageLayout.UPLOADS).split("/", 2)[0];
-                lastTouched.merge(id, item.lastModified(), (a, b) -> a.isAfter(b) ? a : b);
-                startAfter = item.key().relativeTo(StorageLayout.UPLOADS);
-            }
-        } while (page.truncated());
+        store.forEach(StorageLayout.UPLOADS, item -> {
+            String id = item.key().relativeTo(StorageLayout.UPLOADS).split("/", 2)[0];
+            lastTouched.merge(id, item.lastModified(), (a, b) -> a.isAfter(b) ? a : b);
+        });
         int purged = 0;
         for (Map.Entry<String, Instant> entry : lastTouched.entrySet()) {
             if (entry.getValue().isBefore(cutoff)) {

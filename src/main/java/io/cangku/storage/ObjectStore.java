@@ -62,6 +62,28 @@ public interface ObjectStore {
      */
     Page list(StorageKey prefix, String startAfter, int limit) throws IOException;
 
+    /** Receives the objects of {@link #forEach}; may do I/O of its own. */
+    @FunctionalInterface
+    interface ObjectVisitor {
+        void visit(ObjectInfo object) throws IOException;
+    }
+
+    /**
+     * Visits every object under {@code prefix} in key order, listing a page at a time, so a prefix of any
+     * size is never held whole. Objects added or removed meanwhile may or may not be seen.
+     */
+    default void forEach(StorageKey prefix, ObjectVisitor visitor) throws IOException {
+        String startAfter = null;
+        Page page;
+        do {
+            page = list(prefix, startAfter, 1000);
+            for (ObjectInfo item : page.items()) {
+                visitor.visit(item);
+                startAfter = item.key().relativeTo(prefix);
+            }
+        } while (page.truncated() && !page.items().isEmpty());
+    }
+
     /** Starts an empty appendable object at {@code key} (an upload session's data). */
     void createAppendable(StorageKey key) throws IOException;
 

@@ -470,6 +470,12 @@ public abstract class ObjectStoreContract {
             // then every key comes once, in order
             assertThat(seen).containsExactlyElementsOf(expected);
 
+            // when visiting them all, which pages on its own
+            List<String> visited = new ArrayList<>();
+            store.forEach(key("many"), item -> visited.add(item.key().relativeTo(key("many"))));
+            // then it sees the same keys in the same order
+            assertThat(visited).containsExactlyElementsOf(expected);
+
             store.deleteAll(key("many"));
             assertThat(store.list(key("many"), null, 10).items()).isEmpty();
         }
