@@ -96,7 +96,9 @@ public interface ObjectStore {
     /**
      * Appends the whole stream at {@code offset}, which must be the current size (otherwise
      * {@link AppendOffsetMismatchException} and nothing changes). All or nothing: when the stream fails part
-     * way, the object keeps its previous size. Returns the new size. The caller closes the stream.
+     * way, the object keeps its previous size. Returns the new size. The caller closes the stream. (If the
+     * process itself dies mid-append, a backend may keep a prefix of the chunk: bytes that did arrive, in
+     * order, which {@link #appendableSize} reports and a client resumes after.)
      */
     long append(StorageKey key, long offset, InputStream data) throws IOException;
 

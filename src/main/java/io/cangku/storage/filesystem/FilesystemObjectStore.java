@@ -50,15 +50,22 @@ public class FilesystemObjectStore implements ObjectStore {
 
     private final Path root;
     private final Path tmp;
-    private final ReentrantLock[] appendLocks = new ReentrantLock[LOCK_STRIPES];
+    /**
+     * In-JVM locks in front of the file lock, striped by file path and shared by every store instance:
+     * FileChannel.lock refuses (rather than waits for) a lock this JVM already holds through another channel.
+     */
+    private static final ReentrantLock[] APPEND_LOCKS = new ReentrantLock[LOCK_STRIPES];
+
+    static {
+        for (int i = 0; i < LOCK_STRIPES; i++) {
+            APPEND_LOCKS[i] = new ReentrantLock();
+        }
+    }
 
     public FilesystemObjectStore(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
         this.tmp = this.root.resolve(TMP_DIR);
         Files.createDirectories(tmp);
-        for (int i = 0; i < LOCK_STRIPES; i++) {
-            appendLocks[i] = new ReentrantLock();
-        }
         removeOrphanedTempFiles();
     }
 
@@ -218,7 +225,7 @@ public class FilesystemObjectStore implements ObjectStore {
     @Override
     public long append(StorageKey key, long offset, InputStream data) throws IOException {
         Path file = pathOf(key);
-        ReentrantLock lock = appendLocks[Math.floorMod(key.hashCode(), LOCK_STRIPES)];
+        ReentrantLock lock = APPEND_LOCKS[Math.floorMod(file.hashCode(), LOCK_STRIPES)];
         lock.lock();
         try (FileChannel channel = openForAppend(key, file);
              var fileLock = channel.lock()) {
