@@ -51,7 +51,7 @@ public class TagService {
         return true;
     }
 
-    /** Tags of a repository in lexical order, after {@code last}, at most {@code limit}. */
+    /** Tags of a repository in lexical, case-insensitive order (the spec's), after {@code last}, at most {@code limit}. */
     public Listing<String> list(RepositoryName repository, String last, int limit) throws IOException {
         if (!catalog.exists(repository)) {
             throw new RegistryException(OciError.NAME_UNKNOWN, "repository " + repository + " is not known to this registry");
@@ -59,11 +59,11 @@ public class TagService {
         if (limit == 0) {
             return new Listing<>(List.of(), false);
         }
-        String startAfter = last == null || last.isEmpty() ? null : last;
+        String startAfter = last == null || last.isEmpty() ? null : StorageLayout.encodeTagName(last);
         Page page = store.list(StorageLayout.tags(repository), startAfter, limit);
         List<String> tags = new ArrayList<>(page.items().size());
         for (ObjectInfo item : page.items()) {
-            tags.add(item.key().name());
+            tags.add(StorageLayout.decodeTagName(item.key().name()));
         }
         return new Listing<>(tags, page.truncated());
     }
@@ -72,7 +72,7 @@ public class TagService {
     List<Tag> tagsPointingAt(RepositoryName repository, Digest digest) throws IOException {
         List<Tag> result = new ArrayList<>();
         store.forEach(StorageLayout.tags(repository), item -> {
-            Tag tag = Tag.parse(item.key().name());
+            Tag tag = Tag.parse(StorageLayout.decodeTagName(item.key().name()));
             if (resolve(repository, tag).filter(digest::equals).isPresent()) {
                 result.add(tag);
             }

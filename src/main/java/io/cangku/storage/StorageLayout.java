@@ -16,7 +16,8 @@ import io.cangku.oci.Tag;
  *                                                           PUT), which garbage collection's grace period reads
  * repositories/&lt;name&gt;/_manifests/revisions/&lt;alg&gt;/&lt;hex&gt;      link: the repository holds this manifest;
  *                                                           content: the manifest's media type
- * repositories/&lt;name&gt;/_manifests/tags/&lt;tag&gt;                 the digest the tag points at
+ * repositories/&lt;name&gt;/_manifests/tags/&lt;tag&gt;                 the digest the tag points at (name encoded so
+ *                                                           that names sort case-insensitively)
  * repositories/&lt;name&gt;/_referrers/&lt;alg&gt;/&lt;hex&gt;/&lt;alg&gt;:&lt;hex&gt;    descriptor (JSON) of a manifest whose subject
  *                                                           is the first digest, written at its PUT
  * _catalog/&lt;encoded name&gt;                                 marker: the repository exists (an order-keeping
@@ -83,7 +84,48 @@ public final class StorageLayout {
     }
 
     public static StorageKey tag(RepositoryName name, Tag tag) {
-        return tags(name).resolve(tag.value());
+        return tags(name).resolve(encodeTagName(tag.value()));
+    }
+
+    /**
+     * A tag's object name, chosen so that names sort as the spec orders tags: lexically, case-insensitive
+     * (distribution-spec v1.1, listing tags). The name is the lowercased tag; a tag with capitals gets
+     * {@code +} and a case mask after it (one hex digit per four characters, a bit per capital). {@code +}
+     * sorts below every tag character, so a tag still sorts before the longer tags it prefixes, and tags
+     * equal but for case follow one another in a fixed order. At most 128 + 1 + 32 characters, within a
+     * file name's 255 bytes.
+     */
+    public static String encodeTagName(String tag) {
+        String lower = tag.toLowerCase(java.util.Locale.ROOT);
+        if (lower.equals(tag)) {
+            return tag;
+        }
+        StringBuilder name = new StringBuilder(lower.length() + 1 + (tag.length() + 3) / 4).append(lower).append('+');
+        for (int group = 0; group < tag.length(); group += 4) {
+            int digit = 0;
+            for (int bit = 0; bit < 4 && group + bit < tag.length(); bit++) {
+                if (Character.isUpperCase(tag.charAt(group + bit))) {
+                    digit |= 1 << bit;
+                }
+            }
+            name.append(Character.forDigit(digit, 16));
+        }
+        return name.toString();
+    }
+
+    public static String decodeTagName(String name) {
+        int plus = name.indexOf('+');
+        if (plus < 0) {
+            return name;
+        }
+        char[] tag = name.substring(0, plus).toCharArray();
+        for (int i = 0; i < tag.length; i++) {
+            int digit = Character.digit(name.charAt(plus + 1 + i / 4), 16);
+            if ((digit & (1 << (i % 4))) != 0) {
+                tag[i] = Character.toUpperCase(tag[i]);
+            }
+        }
+        return new String(tag);
     }
 
     public static StorageKey referrers(RepositoryName name, Digest subject) {

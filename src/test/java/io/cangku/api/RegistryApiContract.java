@@ -19,6 +19,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -1906,6 +1908,38 @@ public abstract class RegistryApiContract extends WithV2Client {
             // then
             assertThat(seen).isEqualTo(sorted());
             assertThat(sizes.subList(0, sizes.size() - 1)).allMatch(size -> size == n);
+        }
+
+        @Test
+        @DisplayName("tags with capitals are listed case-insensitively, as the spec orders them, and n and last page through them")
+        void caseInsensitiveOrder() {
+            // given tags whose byte order differs from their case-insensitive order
+            String mixed = repo("tag-case");
+            List<String> pushed = List.of("beta", "Alpha", "ALPHA2", "a_b", "Zulu", "alpha1", "B", "x" + "Y".repeat(127));
+            Image image = OciContent.ociImage(2);
+            registry.pushImage(mixed, pushed.getFirst(), image);
+            for (String tag : pushed.subList(1, pushed.size())) {
+                registry.pushManifest(mixed, tag, image.manifest());
+            }
+            List<String> expected = new ArrayList<>(pushed);
+            expected.sort(Comparator.comparing((String t) -> t.toLowerCase(Locale.ROOT)));
+
+            // when
+            List<String> all = tags(mixed);
+            List<String> paged = new ArrayList<>();
+            String next = "/v2/" + mixed + "/tags/list?n=3";
+            while (next != null) {
+                Reply page = registry.get(next);
+                page.json().path("tags").forEach(t -> paged.add(t.asString()));
+                next = page.nextLink().orElse(null);
+            }
+            Reply afterAlpha = registry.get("/v2/" + mixed + "/tags/list?last=Alpha");
+
+            // then
+            assertThat(all).isEqualTo(expected);
+            assertThat(paged).isEqualTo(expected);
+            assertThat(afterAlpha.json().path("tags").toString()).isEqualTo("[\"alpha1\",\"ALPHA2\",\"B\",\"beta\",\"x" + "Y".repeat(127) + "\",\"Zulu\"]");
+            assertThat(registry.head("/v2/" + mixed + "/manifests/x" + "Y".repeat(127)).status()).isEqualTo(200);
         }
 
         @Test

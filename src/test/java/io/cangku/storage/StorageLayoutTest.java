@@ -17,6 +17,43 @@ import org.junit.jupiter.params.provider.CsvSource;
 class StorageLayoutTest {
 
     @Nested
+    @DisplayName("tag names")
+    class TagNames {
+
+        @Test
+        @DisplayName("round-trip, fit in a file name, and sort as the tags do case-insensitively")
+        void roundTripAndOrder() {
+            // given random tags of the tag alphabet, many equal but for case, plus the longest one
+            SplittableRandom random = new SplittableRandom(11);
+            String alphabet = "aAbBzZ09._-";
+            List<String> tags = new ArrayList<>(List.of("A".repeat(128), "a", "A", "a-", "a.", "a_", "a0", "aa"));
+            while (tags.size() < 3000) {
+                StringBuilder tag = new StringBuilder().append(alphabet.charAt(random.nextInt(6)));
+                for (int i = random.nextInt(12); i > 0; i--) {
+                    tag.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+                tags.add(tag.toString());
+            }
+
+            for (String tag : tags) {
+                // when
+                String name = StorageLayout.encodeTagName(tag);
+                // then
+                assertThat(StorageLayout.decodeTagName(name)).isEqualTo(tag);
+                assertThat(name.length()).isLessThanOrEqualTo(128 + 1 + 32);
+                assertThat(new StorageKey(name).name()).isEqualTo(name);
+            }
+            List<String> byName = tags.stream().distinct()
+                    .sorted(Comparator.comparing(StorageLayout::encodeTagName)).toList();
+            for (int i = 1; i < byName.size(); i++) {
+                String before = byName.get(i - 1).toLowerCase(java.util.Locale.ROOT);
+                String after = byName.get(i).toLowerCase(java.util.Locale.ROOT);
+                assertThat(before.compareTo(after)).as("%s before %s", byName.get(i - 1), byName.get(i)).isLessThanOrEqualTo(0);
+            }
+        }
+    }
+
+    @Nested
     @DisplayName("catalog markers")
     class CatalogMarkers {
 
