@@ -27,12 +27,16 @@ class WebServerConfiguration {
     }
 
     /**
-     * Reads request bodies from the socket 64 KiB at a time instead of Tomcat's 8 KiB: blob uploads are the
-     * registry's bulk traffic, and bigger reads cut the system calls per pushed megabyte eightfold.
+     * Moves bytes to and from sockets 64 KiB at a time instead of Tomcat's 8 KiB: blobs are the registry's
+     * bulk traffic, and bigger buffers cut the system calls per megabyte eightfold (strace of a 256 MiB pull
+     * from S3: 32768 socket writes before). Files on local storage go out by sendfile regardless.
      */
     @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> largerSocketReads() {
-        return factory -> factory.addConnectorCustomizers(connector -> connector.setProperty("socket.appReadBufSize", "65536"));
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> largerSocketBuffers() {
+        return factory -> factory.addConnectorCustomizers(connector -> {
+            connector.setProperty("socket.appReadBufSize", "65536");
+            connector.setProperty("socket.appWriteBufSize", "65536");
+        });
     }
 
     /**
