@@ -139,7 +139,7 @@ class UploadEndpoint {
 
     private static void accepted(HttpServletResponse response, RepositoryName name, UploadStatus status, int code) {
         response.setStatus(code);
-        response.setHeader("Location", "/v2/" + name + "/blobs/uploads/" + status.id());
+        response.setHeader("Location", sessionLocation(name, status.id()));
         response.setHeader("Range", UploadService.rangeHeader(status.offset()));
         response.setHeader("Docker-Upload-UUID", status.id());
         response.setContentLength(0);
@@ -151,7 +151,7 @@ class UploadEndpoint {
             return e;
         }
         Map<String, String> headers = new java.util.HashMap<>(e.headers());
-        headers.put("Location", "/v2/" + route.name() + "/blobs/uploads/" + route.id());
+        headers.put("Location", sessionLocation(route.name(), route.id()));
         return e.withStatus(416, headers);
     }
 
@@ -172,7 +172,11 @@ class UploadEndpoint {
         UploadStatus status = uploads.status(route.name(), route.id());
         return new RegistryException(OciError.BLOB_UPLOAD_INVALID, message, null, 416,
                 Map.of("Range", UploadService.rangeHeader(status.offset()), "Docker-Upload-UUID", status.id(),
-                        "Location", "/v2/" + route.name() + "/blobs/uploads/" + status.id()));
+                        "Location", sessionLocation(route.name(), status.id())));
+    }
+
+    private static String sessionLocation(RepositoryName name, String id) {
+        return "/v2/" + name + "/blobs/uploads/" + id;
     }
 
     private static String abbreviate(String text) {

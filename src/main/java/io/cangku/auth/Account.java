@@ -27,10 +27,6 @@ public record Account(String name, String passwordHash, List<String> groups, boo
         return expiresAt != null && !now.isBefore(expiresAt);
     }
 
-    public Account withPasswordHash(String hash, Instant now) {
-        return new Account(name, hash, groups, admin, robot, expiresAt, createdAt, now, declared);
-    }
-
     @Override
     public String toString() {
         return "Account[name=" + name + ", groups=" + groups + ", admin=" + admin + ", robot=" + robot + "]";

@@ -30,11 +30,9 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -75,16 +73,6 @@ public class TokenService {
                 }
             }
             return false;
-        }
-
-        public Set<String> grantedActions(String type, String name) {
-            Set<String> actions = new LinkedHashSet<>();
-            for (Scope scope : access) {
-                if (scope.type().equals(type) && scope.name().equals(name)) {
-                    actions.addAll(scope.actions());
-                }
-            }
-            return actions;
         }
     }
 

@@ -51,10 +51,6 @@ public record StorageKey(String path) implements Comparable<StorageKey> {
         return path.substring(p.length());
     }
 
-    public boolean isUnder(StorageKey prefix) {
-        return path.startsWith(prefix.path + "/");
-    }
-
     @Override
     public int compareTo(StorageKey other) {
         return path.compareTo(other.path);

@@ -69,10 +69,6 @@ public class FilesystemObjectStore implements ObjectStore {
         removeOrphanedTempFiles();
     }
 
-    public Path root() {
-        return root;
-    }
-
     @Override
     public Optional<ObjectInfo> stat(StorageKey key) throws IOException {
         Path file = pathOf(key);
