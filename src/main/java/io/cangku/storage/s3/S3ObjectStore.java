@@ -1,6 +1,7 @@
 package io.cangku.storage.s3;
 
 import io.cangku.storage.AppendOffsetMismatchException;
+import io.cangku.storage.KeyedLocks;
 import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectNotFoundException;
 import io.cangku.storage.ObjectStore;
@@ -47,7 +48,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Objects in one S3 bucket, under an optional key prefix.
@@ -92,6 +92,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     /** A state object of 10,000 parts is about 1 MB. */
     private static final int MAX_STATE_BYTES = 4 << 20;
     private static final int COPY_BUFFER_BYTES = 64 << 10;
+    /** Longer than a well-behaved client waits between two requests of one session; another holder is a racing client. */
+    private static final Duration MAX_LOCK_WAIT = Duration.ofSeconds(10);
 
     private final S3Client s3;
     private final S3Presigner presigner;
@@ -108,8 +110,10 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
      * Serializes appends, seals and deletes of one appendable object within this process. Across processes
      * the conditional state write decides; this lock also covers stores whose conditional writes are not
      * atomic under concurrency (s3proxy checks If-Match with a separate HEAD) for requests on one replica.
+     * One lock per key, never a stripe shared by several sessions: an append holds it while the client's
+     * bytes arrive, however slowly, and only that session's own requests may wait for it (boundedly).
      */
-    private final ReentrantLock[] appendLocks = new ReentrantLock[64];
+    private final KeyedLocks<StorageKey> appendLocks = new KeyedLocks<>();
     private long singleCopyLimitBytes = MAX_SINGLE_COPY_BYTES;
     private long copyPartBytes = COPY_PART_BYTES;
 
@@ -128,9 +132,6 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
         this.bufferDirectory = properties.bufferDirectory() != null
                 ? properties.bufferDirectory() : Path.of(System.getProperty("java.io.tmpdir"));
         this.conditionalWrites = properties.conditionalWrites();
-        for (int i = 0; i < appendLocks.length; i++) {
-            appendLocks[i] = new ReentrantLock();
-        }
     }
 
     /**
@@ -442,12 +443,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public long append(StorageKey key, long offset, InputStream data) throws IOException {
-        ReentrantLock lock = lockOf(key);
-        lock.lock();
-        try {
+        try (KeyedLocks.Held held = appendLocks.lock(key, MAX_LOCK_WAIT, key)) {
             return appendLocked(key, offset, data);
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -537,12 +534,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
      */
     @Override
     public ObjectInfo sealAppendable(StorageKey key) throws IOException {
-        ReentrantLock lock = lockOf(key);
-        lock.lock();
-        try {
+        try (KeyedLocks.Held held = appendLocks.lock(key, MAX_LOCK_WAIT, key)) {
             return sealLocked(key);
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -605,12 +598,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
      */
     @Override
     public void deleteAppendable(StorageKey key) throws IOException {
-        ReentrantLock lock = lockOf(key);
-        lock.lock();
-        try {
+        try (KeyedLocks.Held held = appendLocks.lock(key, MAX_LOCK_WAIT, key)) {
             deleteAppendableLocked(key);
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -625,10 +614,6 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     // ---------------------------------------------------------------- state and parts
-
-    private ReentrantLock lockOf(StorageKey key) {
-        return appendLocks[Math.floorMod(key.hashCode(), appendLocks.length)];
-    }
 
     private StateRead requireState(StorageKey key, String action) throws IOException {
         Optional<StateRead> read = readState(key);
