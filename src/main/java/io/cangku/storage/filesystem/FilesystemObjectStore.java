@@ -43,6 +43,7 @@ public class FilesystemObjectStore implements ObjectStore {
 
     private static final Logger log = LoggerFactory.getLogger(FilesystemObjectStore.class);
     private static final String TMP_DIR = ".tmp";
+    private static final String LOCKS_DIR = ".locks";
     /** Temp files younger than this may belong to another process sharing the root; leave them. */
     private static final Duration ORPHAN_AGE = Duration.ofHours(1);
     private static final int LOCK_STRIPES = 64;
@@ -50,22 +51,27 @@ public class FilesystemObjectStore implements ObjectStore {
 
     private final Path root;
     private final Path tmp;
+    private final Path locks;
     /**
      * In-JVM locks in front of the file lock, striped by file path and shared by every store instance:
      * FileChannel.lock refuses (rather than waits for) a lock this JVM already holds through another channel.
      */
     private static final ReentrantLock[] APPEND_LOCKS = new ReentrantLock[LOCK_STRIPES];
+    private static final ReentrantLock[] CONDITIONAL_LOCKS = new ReentrantLock[LOCK_STRIPES];
 
     static {
         for (int i = 0; i < LOCK_STRIPES; i++) {
             APPEND_LOCKS[i] = new ReentrantLock();
+            CONDITIONAL_LOCKS[i] = new ReentrantLock();
         }
     }
 
     public FilesystemObjectStore(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
         this.tmp = this.root.resolve(TMP_DIR);
+        this.locks = this.root.resolve(LOCKS_DIR);
         Files.createDirectories(tmp);
+        Files.createDirectories(locks);
         removeOrphanedTempFiles();
     }
 
@@ -126,6 +132,43 @@ public class FilesystemObjectStore implements ObjectStore {
             publish(temp, pathOf(key));
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public Optional<VersionedBytes> readVersioned(StorageKey key, int maxBytes) throws IOException {
+        return readSmall(key, maxBytes).map(bytes -> new VersionedBytes(bytes, versionOf(bytes)));
+    }
+
+    /**
+     * Under a lock on a per-key lock file, so that processes sharing the root take turns too; the in-JVM
+     * stripe comes first because FileChannel.lock refuses a lock this JVM already holds.
+     */
+    @Override
+    public boolean writeSmallIfVersion(StorageKey key, byte[] content, String expectedVersion) throws IOException {
+        Path lockFile = locks.resolve(versionOf(key.path().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        ReentrantLock lock = CONDITIONAL_LOCKS[Math.floorMod(lockFile.hashCode(), LOCK_STRIPES)];
+        lock.lock();
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             var fileLock = channel.lock()) {
+            Optional<byte[]> current = readSmall(key, Integer.MAX_VALUE - 16);
+            boolean holds = expectedVersion == null
+                    ? current.isEmpty()
+                    : current.isPresent() && versionOf(current.get()).equals(expectedVersion);
+            if (holds) {
+                writeSmall(key, content);
+            }
+            return holds;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String versionOf(byte[] content) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
         }
     }
 
@@ -326,7 +369,7 @@ public class FilesystemObjectStore implements ObjectStore {
 
     /** Removes directories emptied by deletes, up to the root, so listings and walks stay small. */
     private void pruneEmptyParents(Path dir) {
-        while (dir != null && dir.startsWith(root) && !dir.equals(root) && !dir.equals(tmp)) {
+        while (dir != null && dir.startsWith(root) && !dir.equals(root) && !dir.equals(tmp) && !dir.equals(locks)) {
             try {
                 Files.delete(dir);
             } catch (IOException e) {
