@@ -342,15 +342,16 @@ public class FilesystemObjectStore implements ObjectStore {
     /** Renames into place, replacing the target atomically (rename(2) on one filesystem). */
     private void publish(Path source, Path target) throws IOException {
         // A concurrent delete may prune the freshly created parent directory; create it again and retry.
+        // (createDirectories itself fails when a directory it just made is pruned before it makes the next.)
         for (int attempt = 1; ; attempt++) {
-            Files.createDirectories(target.getParent());
             try {
+                Files.createDirectories(target.getParent());
                 Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 break;
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("the storage root must be one filesystem that supports atomic rename", e);
             } catch (NoSuchFileException e) {
-                if (attempt == 3 || !Files.exists(source)) {
+                if (attempt == 10 || !Files.exists(source)) {
                     throw e;
                 }
             }
