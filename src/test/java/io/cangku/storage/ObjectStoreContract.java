@@ -863,4 +863,99 @@ public abstract class ObjectStoreContract {
             store.delete(published);
         }
     }
+
+    /**
+     * Whether two processes racing conditional writes of one key cannot both win. The filesystem's file lock
+     * and MinIO decide atomically; s3proxy checks the condition with a separate read first.
+     */
+    protected boolean decidesConditionalWritesAtomically() {
+        return true;
+    }
+
+    @Nested
+    @DisplayName("conditional writes and batch deletes")
+    class ConditionalWrites {
+
+        @Test
+        @DisplayName("create-if-absent, replace-if-unchanged: a stale version changes nothing")
+        void conditions() throws IOException {
+            // given
+            StorageKey lease = key("lease");
+
+            // when / then: creating only if absent
+            assertThat(store.writeSmallIfVersion(lease, "one".getBytes(StandardCharsets.UTF_8), null)).isTrue();
+            ObjectStore.VersionedBytes first = store.readVersioned(lease, 100).orElseThrow();
+            assertThat(first.content()).asString(StandardCharsets.UTF_8).isEqualTo("one");
+            assertThat(store.writeSmallIfVersion(lease, "two".getBytes(StandardCharsets.UTF_8), null)).isFalse();
+
+            // replacing only at the version read
+            assertThat(anotherReplica().writeSmallIfVersion(lease, "three".getBytes(StandardCharsets.UTF_8), first.version())).isTrue();
+            ObjectStore.VersionedBytes third = store.readVersioned(lease, 100).orElseThrow();
+            assertThat(third.content()).asString(StandardCharsets.UTF_8).isEqualTo("three");
+            assertThat(third.version()).isNotEqualTo(first.version());
+            assertThat(store.writeSmallIfVersion(lease, "four".getBytes(StandardCharsets.UTF_8), first.version())).isFalse();
+            assertThat(store.readSmall(lease, 100).orElseThrow()).asString(StandardCharsets.UTF_8).isEqualTo("three");
+            assertThat(store.readVersioned(key("absent"), 100)).isEmpty();
+            store.delete(lease);
+        }
+
+        @Test
+        @DisplayName("many replicas racing to create one key: exactly one wins")
+        void oneWinnerAmongRacers() throws Exception {
+            // given
+            StorageKey lease = key("raced-lease");
+            int racers = 8;
+            List<ObjectStore> replicas = new ArrayList<>();
+            for (int i = 0; i < racers; i++) {
+                replicas.add(anotherReplica());
+            }
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(racers);
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(racers);
+            try {
+                // when
+                List<java.util.concurrent.Future<Boolean>> wins = new ArrayList<>();
+                for (int i = 0; i < racers; i++) {
+                    ObjectStore replica = replicas.get(i);
+                    byte[] content = ("racer " + i).getBytes(StandardCharsets.UTF_8);
+                    wins.add(threads.submit(() -> {
+                        start.await();
+                        return replica.writeSmallIfVersion(lease, content, null);
+                    }));
+                }
+                int winners = 0;
+                for (var win : wins) {
+                    winners += win.get() ? 1 : 0;
+                }
+
+                // then
+                if (decidesConditionalWritesAtomically()) {
+                    assertThat(winners).isEqualTo(1);
+                } else {
+                    assertThat(winners).isPositive();
+                }
+            } finally {
+                threads.shutdownNow();
+                store.delete(lease);
+            }
+        }
+
+        @Test
+        @DisplayName("a batch delete removes every key given, absent ones included, across listing pages")
+        void batchDelete() throws IOException {
+            // given
+            List<StorageKey> keys = new ArrayList<>();
+            for (int i = 0; i < manyKeys(); i++) {
+                StorageKey k = key(String.format("batch/%05d", i));
+                store.writeSmall(k, new byte[]{1});
+                keys.add(k);
+            }
+            keys.add(key("batch/never-written"));
+
+            // when
+            store.deleteBatch(keys);
+
+            // then
+            assertThat(store.list(key("batch"), null, 10).items()).isEmpty();
+        }
+    }
 }
