@@ -878,7 +878,7 @@ public abstract class ObjectStoreContract {
 
         @Test
         @DisplayName("create-if-absent, replace-if-unchanged: a stale version changes nothing")
-        void conditions() throws IOException {
+        void conditions() throws Exception {
             // given
             StorageKey lease = key("lease");
 
