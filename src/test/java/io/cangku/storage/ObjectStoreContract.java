@@ -483,6 +483,9 @@ public abstract class ObjectStoreContract {
                         .containsExactlyElementsOf(expected);
                 assertThat(page.truncated()).as("truncated after %s", after)
                         .isEqualTo(all.stream().filter(p -> p.compareTo(after) > 0).count() > 5);
+                KeyPage keys = store.listKeys(key("deep"), after, 5);
+                assertThat(keys.keys()).as("keys after %s", after).containsExactlyElementsOf(page.items().stream().map(ObjectInfo::key).toList());
+                assertThat(keys.truncated()).isEqualTo(page.truncated());
             }
             // and pages of 1 walk the whole tree once, in order
             assertThat(pageThrough(key("deep"), 1)).containsExactlyElementsOf(all);

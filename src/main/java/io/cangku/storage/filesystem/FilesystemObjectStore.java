@@ -3,6 +3,7 @@ package io.cangku.storage.filesystem;
 import io.cangku.storage.AppendOffsetMismatchException;
 import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectNotFoundException;
+import io.cangku.storage.KeyPage;
 import io.cangku.storage.ObjectStore;
 import io.cangku.storage.Page;
 import io.cangku.storage.StorageKey;
@@ -184,6 +185,26 @@ public class FilesystemObjectStore implements ObjectStore {
             return true;
         });
         return new Page(items, more[0]);
+    }
+
+    /** As {@link #list}, without a stat per key: a kept directory listing answers a page of keys alone. */
+    @Override
+    public KeyPage listKeys(StorageKey prefix, String startAfter, int limit) throws IOException {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive");
+        }
+        List<StorageKey> keys = new ArrayList<>(Math.min(limit, 1024));
+        boolean[] more = {false};
+        keyOrder.walk(pathOf(prefix), prefix.path(), startAfter, true, KeyOrderedWalk.Attributes.KEYS_ONLY,
+                (key, file, attributes) -> {
+                    if (keys.size() == limit) {
+                        more[0] = true;
+                        return false;
+                    }
+                    keys.add(new StorageKey(key));
+                    return true;
+                });
+        return new KeyPage(keys, more[0]);
     }
 
     /** One pass over the tree in key order, rather than a listing per page: each directory is read once. */

@@ -49,11 +49,17 @@ final class KeyOrderedWalk {
     /** Names that are storage key segments; anything else (a hidden temporary file) is not an object. */
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_:=+@-][A-Za-z0-9._:=+@-]*");
 
-    /** Receives files in key order; returns false to stop the walk. */
+    /**
+     * Receives files in key order; returns false to stop the walk. {@code attributes} is null when the walk
+     * was told they are not needed and it has none at hand (a kept listing).
+     */
     @FunctionalInterface
     interface FileVisitor {
         boolean visit(String key, Path file, BasicFileAttributes attributes) throws IOException;
     }
+
+    /** Whether visitors need each file's size and time (one stat per file for a kept listing), or its key only. */
+    enum Attributes { NEEDED, KEYS_ONLY }
 
     private final LongSupplier nanoTime;
     private final Cache<Path, Kept> kept = Caffeine.newBuilder()
@@ -75,6 +81,11 @@ final class KeyOrderedWalk {
      * @return false when the visitor stopped the walk
      */
     boolean walk(Path dir, String dirKey, String startAfter, boolean keep, FileVisitor visitor) throws IOException {
+        return walk(dir, dirKey, startAfter, keep, Attributes.NEEDED, visitor);
+    }
+
+    boolean walk(Path dir, String dirKey, String startAfter, boolean keep, Attributes needed, FileVisitor visitor)
+            throws IOException {
         Entries entries = sortedEntries(dir, keep);
         if (entries == null) {
             return true; // absent, or deleted concurrently: nothing there
@@ -91,7 +102,7 @@ final class KeyOrderedWalk {
                 String name = names[before];
                 String inner = startAfter.substring(name.length());
                 if (!walk(dir.resolve(name.substring(0, name.length() - 1)), dirKey + "/" + name.substring(0, name.length() - 1),
-                        inner.isEmpty() ? null : inner, keep, visitor)) {
+                        inner.isEmpty() ? null : inner, keep, needed, visitor)) {
                     return false;
                 }
             }
@@ -100,14 +111,14 @@ final class KeyOrderedWalk {
             String name = names[i];
             if (isDirectory(name)) {
                 String child = name.substring(0, name.length() - 1);
-                if (!walk(dir.resolve(child), dirKey + "/" + child, null, keep, visitor)) {
+                if (!walk(dir.resolve(child), dirKey + "/" + child, null, keep, needed, visitor)) {
                     return false;
                 }
                 continue;
             }
             Path file = dir.resolve(name);
             BasicFileAttributes attributes = entries.attributes == null ? null : entries.attributes[i];
-            if (attributes == null) {
+            if (attributes == null && needed == Attributes.NEEDED) {
                 attributes = fileAttributes(file);
                 if (attributes == null) {
                     continue; // deleted since the directory was read
