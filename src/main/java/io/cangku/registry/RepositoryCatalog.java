@@ -1,9 +1,9 @@
 package io.cangku.registry;
 
 import io.cangku.oci.RepositoryName;
-import io.cangku.storage.ObjectInfo;
+import io.cangku.storage.KeyPage;
 import io.cangku.storage.ObjectStore;
-import io.cangku.storage.Page;
+import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.StorageKey;
 import io.cangku.storage.StorageLayout;
 import org.springframework.stereotype.Service;
@@ -79,10 +79,10 @@ public class RepositoryCatalog {
     /** Up to {@code limit} repository names after {@code last}, in lexical order. */
     public Listing<String> list(String last, int limit) throws IOException {
         String startAfter = last == null || last.isEmpty() ? null : StorageLayout.encodeCatalogName(last);
-        Page page = store.list(StorageLayout.CATALOG, startAfter, limit);
-        List<String> names = new ArrayList<>(page.items().size());
-        for (ObjectInfo item : page.items()) {
-            names.add(StorageLayout.decodeCatalogName(item.key().relativeTo(StorageLayout.CATALOG)));
+        KeyPage page = store.listKeys(StorageLayout.CATALOG, startAfter, limit);
+        List<String> names = new ArrayList<>(page.keys().size());
+        for (StorageKey key : page.keys()) {
+            names.add(StorageLayout.decodeCatalogName(key.relativeTo(StorageLayout.CATALOG)));
         }
         return new Listing<>(names, page.truncated());
     }

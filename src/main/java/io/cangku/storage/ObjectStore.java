@@ -92,6 +92,15 @@ public interface ObjectStore {
      */
     Page list(StorageKey prefix, String startAfter, int limit) throws IOException;
 
+    /**
+     * As {@link #list}, for listings that need only the keys (tag and catalog pages): a backend may answer
+     * without reading each object's size and time (the filesystem then spares a stat per key).
+     */
+    default KeyPage listKeys(StorageKey prefix, String startAfter, int limit) throws IOException {
+        Page page = list(prefix, startAfter, limit);
+        return new KeyPage(page.items().stream().map(ObjectInfo::key).toList(), page.truncated());
+    }
+
     /** Receives the objects of {@link #forEach}; may do I/O of its own. */
     @FunctionalInterface
     interface ObjectVisitor {

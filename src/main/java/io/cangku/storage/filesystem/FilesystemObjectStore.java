@@ -3,6 +3,7 @@ package io.cangku.storage.filesystem;
 import io.cangku.storage.AppendOffsetMismatchException;
 import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectNotFoundException;
+import io.cangku.storage.KeyPage;
 import io.cangku.storage.ObjectStore;
 import io.cangku.storage.Page;
 import io.cangku.storage.StorageKey;
@@ -52,6 +53,7 @@ public class FilesystemObjectStore implements ObjectStore {
     private final Path root;
     private final Path tmp;
     private final Path locks;
+    private final KeyOrderedWalk keyOrder = new KeyOrderedWalk(System::nanoTime);
     /**
      * In-JVM locks in front of the file lock, striped by file path and shared by every store instance:
      * FileChannel.lock refuses (rather than waits for) a lock this JVM already holds through another channel.
@@ -211,31 +213,50 @@ public class FilesystemObjectStore implements ObjectStore {
 
     @Override
     public Page list(StorageKey prefix, String startAfter, int limit) throws IOException {
-        Path dir = pathOf(prefix);
-        if (!Files.isDirectory(dir)) {
-            return new Page(List.of(), false);
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive");
         }
-        String after = startAfter == null ? null : prefix.path() + "/" + startAfter;
-        List<StorageKey> keys = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.filter(Files::isRegularFile).forEach(path -> {
-                String relative = root.relativize(path).toString().replace('\\', '/');
-                if (after == null || relative.compareTo(after) > 0) {
-                    keys.add(new StorageKey(relative));
-                }
-            });
-        } catch (NoSuchFileException | java.io.UncheckedIOException e) {
-            // a directory vanished while walking (a concurrent delete): list what remains
-        }
-        keys.sort(null);
-        List<ObjectInfo> items = new ArrayList<>(Math.min(limit, keys.size()));
-        for (StorageKey key : keys) {
+        List<ObjectInfo> items = new ArrayList<>(Math.min(limit, 1024));
+        boolean[] more = {false};
+        // one key past the page says whether the listing is truncated
+        keyOrder.walk(pathOf(prefix), prefix.path(), startAfter, true, (key, file, attributes) -> {
             if (items.size() == limit) {
-                break;
+                more[0] = true;
+                return false;
             }
-            stat(key).ifPresent(items::add);
+            items.add(new ObjectInfo(new StorageKey(key), attributes.size(), attributes.lastModifiedTime().toInstant()));
+            return true;
+        });
+        return new Page(items, more[0]);
+    }
+
+    /** As {@link #list}, without a stat per key: a kept directory listing answers a page of keys alone. */
+    @Override
+    public KeyPage listKeys(StorageKey prefix, String startAfter, int limit) throws IOException {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive");
         }
-        return new Page(items, keys.size() > limit);
+        List<StorageKey> keys = new ArrayList<>(Math.min(limit, 1024));
+        boolean[] more = {false};
+        keyOrder.walk(pathOf(prefix), prefix.path(), startAfter, true, KeyOrderedWalk.Attributes.KEYS_ONLY,
+                (key, file, attributes) -> {
+                    if (keys.size() == limit) {
+                        more[0] = true;
+                        return false;
+                    }
+                    keys.add(new StorageKey(key));
+                    return true;
+                });
+        return new KeyPage(keys, more[0]);
+    }
+
+    /** One pass over the tree in key order, rather than a listing per page: each directory is read once. */
+    @Override
+    public void forEach(StorageKey prefix, ObjectVisitor visitor) throws IOException {
+        keyOrder.walk(pathOf(prefix), prefix.path(), null, false, (key, file, attributes) -> {
+            visitor.visit(new ObjectInfo(new StorageKey(key), attributes.size(), attributes.lastModifiedTime().toInstant()));
+            return true;
+        });
     }
 
     @Override
