@@ -16,12 +16,15 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,7 +68,7 @@ public class FilesystemObjectStore implements ObjectStore {
     public FilesystemObjectStore(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
         this.tmp = this.root.resolve(TMP_DIR);
-        Files.createDirectories(tmp);
+        createPrivateDirectories(tmp);
         removeOrphanedTempFiles();
     }
 
@@ -199,9 +202,9 @@ public class FilesystemObjectStore implements ObjectStore {
     public void createAppendable(StorageKey key) throws IOException {
         Path file = pathOf(key);
         for (int attempt = 1; ; attempt++) {
-            Files.createDirectories(file.getParent());
+            createPrivateDirectories(file.getParent());
             try {
-                Files.createFile(file);
+                Files.createFile(file, PRIVATE_FILE);
                 return;
             } catch (FileAlreadyExistsException e) {
                 throw new IOException("appendable object " + key + " already exists", e);
@@ -287,20 +290,39 @@ public class FilesystemObjectStore implements ObjectStore {
         return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
     }
 
+    /**
+     * Everything the store creates is readable by the registry's user only (files 0600, directories 0700):
+     * the root holds signing keys and password hashes under {@code _auth/}, and nothing in it is anyone
+     * else's to read. Created with the mode rather than changed after, so no file is ever readable in
+     * between. (The umask can only take bits away.)
+     */
+    private static final FileAttribute<?>[] PRIVATE_FILE = posix("rw-------");
+    private static final FileAttribute<?>[] PRIVATE_DIRECTORY = posix("rwx------");
+
+    private static FileAttribute<?>[] posix(String permissions) {
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        return posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions))}
+                : new FileAttribute<?>[0];
+    }
+
+    private static void createPrivateDirectories(Path dir) throws IOException {
+        Files.createDirectories(dir, PRIVATE_DIRECTORY);
+    }
+
     private Path pathOf(StorageKey key) {
         // StorageKey cannot hold '..' or empty segments, so the result always lies under root.
         return root.resolve(key.path());
     }
 
     private Path newTempFile() throws IOException {
-        return Files.createFile(tmp.resolve(UUID.randomUUID().toString()));
+        return Files.createFile(tmp.resolve(UUID.randomUUID().toString()), PRIVATE_FILE);
     }
 
     /** Renames into place, replacing the target atomically (rename(2) on one filesystem). */
     private void publish(Path source, Path target) throws IOException {
         // A concurrent delete may prune the freshly created parent directory; create it again and retry.
         for (int attempt = 1; ; attempt++) {
-            Files.createDirectories(target.getParent());
+            createPrivateDirectories(target.getParent());
             try {
                 Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 break;
