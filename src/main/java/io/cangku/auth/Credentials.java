@@ -65,10 +65,11 @@ public class Credentials {
      * @throws LoginThrottledException when this name or address failed too often recently
      */
     public Optional<Account> authenticate(String username, String password, String clientAddress) throws IOException {
+        String shown = shown(username);
         Optional<Duration> wait = throttle.retryAfter(username, clientAddress);
         if (wait.isPresent()) {
-            if (firstTime(recentThrottled, clientAddress + " " + username)) {
-                audit.record(username, "login", null, clientAddress, "throttled");
+            if (firstTime(recentThrottled, clientAddress + " " + shown)) {
+                audit.record(shown, "login", null, clientAddress, "throttled");
             }
             throw new LoginThrottledException(wait.get());
         }
@@ -85,11 +86,22 @@ public class Credentials {
             return account;
         }
         Optional<Duration> underAttack = throttle.recordFailure(username, clientAddress);
-        audit.record(username, "login", null, clientAddress, "denied");
+        audit.record(shown, "login", null, clientAddress, "denied");
         if (underAttack.isPresent()) {
             throw new LoginThrottledException(underAttack.get());
         }
         return Optional.empty();
+    }
+
+    /**
+     * A name as the audit log and its dedupe keys hold it: a client can send a name of kilobytes, which must
+     * grow neither the caches nor an event past what the log reads back. No account name is longer.
+     */
+    private static String shown(String username) {
+        if (username == null) {
+            return "";
+        }
+        return username.length() > 128 ? username.substring(0, 128) + "…" : username;
     }
 
     private static boolean firstTime(Cache<String, Boolean> recent, String key) {
