@@ -21,6 +21,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.util.UriComponentsBuilder;
 
 import java.io.IOException;
 import java.security.Principal;
@@ -36,6 +37,7 @@ import java.util.UUID;
 class RulesApi {
 
     private static final int MAX_AUDIT_PAGE = 1000;
+    private static final Duration DEFAULT_AUDIT_SPAN = Duration.ofDays(30);
 
     private final AccountDirectory directory;
     private final AuditLog audit;
@@ -83,11 +85,34 @@ class RulesApi {
         return ResponseEntity.noContent().build();
     }
 
+    /**
+     * The newest events first, {@code limit} at a time, back to {@code since} (default: 30 days ago). When
+     * there are older ones, a {@code Link: <...&before=CURSOR>; rel="next"} header points to the next page, as
+     * the registry's own listings do (distribution-spec, tags list).
+     */
     @GetMapping("/audit")
-    List<AuditEvent> audit(@RequestParam(required = false) Instant since,
-                           @RequestParam(defaultValue = "100") int limit) throws IOException {
-        Instant from = since == null ? Instant.now().minus(Duration.ofDays(1)) : since;
-        return audit.list(from, Math.max(1, Math.min(limit, MAX_AUDIT_PAGE)));
+    ResponseEntity<List<AuditEvent>> audit(@RequestParam(required = false) Instant since,
+                                           @RequestParam(required = false) String before,
+                                           @RequestParam(defaultValue = "100") int limit) throws IOException {
+        if (before != null && !AuditLog.isCursor(before)) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
+                    "before is the cursor from the Link header of the previous page, not '" + abbreviate(before) + "'");
+        }
+        Instant from = since == null ? Instant.now().minus(DEFAULT_AUDIT_SPAN) : since;
+        int size = Math.max(1, Math.min(limit, MAX_AUDIT_PAGE));
+        AuditLog.AuditPage page = audit.newest(from, before, size);
+        ResponseEntity.BodyBuilder response = ResponseEntity.ok();
+        if (page.next() != null) {
+            String next = UriComponentsBuilder.fromPath("/api/audit").queryParam("limit", size)
+                    .queryParamIfPresent("since", java.util.Optional.ofNullable(since)).queryParam("before", page.next())
+                    .build().encode().toUriString();
+            response.header("Link", "<" + next + ">; rel=\"next\"");
+        }
+        return response.body(page.events());
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 40 ? text.substring(0, 40) + "…" : text;
     }
 
     private static AccessRule toRule(String id, RuleRequest body) {

@@ -17,12 +17,15 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -72,8 +75,8 @@ public class FilesystemObjectStore implements ObjectStore {
         this.root = root.toAbsolutePath().normalize();
         this.tmp = this.root.resolve(TMP_DIR);
         this.locks = this.root.resolve(LOCKS_DIR);
-        Files.createDirectories(tmp);
-        Files.createDirectories(locks);
+        createPrivateDirectories(tmp);
+        createPrivateDirectories(locks);
         removeOrphanedTempFiles();
     }
 
@@ -151,7 +154,8 @@ public class FilesystemObjectStore implements ObjectStore {
         Path lockFile = locks.resolve(versionOf(key.path().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         ReentrantLock lock = CONDITIONAL_LOCKS[Math.floorMod(lockFile.hashCode(), LOCK_STRIPES)];
         lock.lock();
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try (FileChannel channel = FileChannel.open(lockFile,
+                java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), PRIVATE_FILE);
              var fileLock = channel.lock()) {
             Optional<byte[]> current = readSmall(key, Integer.MAX_VALUE - 16);
             boolean holds = expectedVersion == null
@@ -263,9 +267,9 @@ public class FilesystemObjectStore implements ObjectStore {
     public void createAppendable(StorageKey key) throws IOException {
         Path file = pathOf(key);
         for (int attempt = 1; ; attempt++) {
-            Files.createDirectories(file.getParent());
+            createPrivateDirectories(file.getParent());
             try {
-                Files.createFile(file);
+                Files.createFile(file, PRIVATE_FILE);
                 return;
             } catch (FileAlreadyExistsException e) {
                 throw new IOException("appendable object " + key + " already exists", e);
@@ -351,13 +355,32 @@ public class FilesystemObjectStore implements ObjectStore {
         return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
     }
 
+    /**
+     * Everything the store creates is readable by the registry's user only (files 0600, directories 0700):
+     * the root holds signing keys and password hashes under {@code _auth/}, and nothing in it is anyone
+     * else's to read. Created with the mode rather than changed after, so no file is ever readable in
+     * between. (The umask can only take bits away.)
+     */
+    private static final FileAttribute<?>[] PRIVATE_FILE = posix("rw-------");
+    private static final FileAttribute<?>[] PRIVATE_DIRECTORY = posix("rwx------");
+
+    private static FileAttribute<?>[] posix(String permissions) {
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        return posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions))}
+                : new FileAttribute<?>[0];
+    }
+
+    private static void createPrivateDirectories(Path dir) throws IOException {
+        Files.createDirectories(dir, PRIVATE_DIRECTORY);
+    }
+
     private Path pathOf(StorageKey key) {
         // StorageKey cannot hold '..' or empty segments, so the result always lies under root.
         return root.resolve(key.path());
     }
 
     private Path newTempFile() throws IOException {
-        return Files.createFile(tmp.resolve(UUID.randomUUID().toString()));
+        return Files.createFile(tmp.resolve(UUID.randomUUID().toString()), PRIVATE_FILE);
     }
 
     /** Renames into place, replacing the target atomically (rename(2) on one filesystem). */
@@ -366,7 +389,7 @@ public class FilesystemObjectStore implements ObjectStore {
         // (createDirectories itself fails when a directory it just made is pruned before it makes the next.)
         for (int attempt = 1; ; attempt++) {
             try {
-                Files.createDirectories(target.getParent());
+                createPrivateDirectories(target.getParent());
                 Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 break;
             } catch (AtomicMoveNotSupportedException e) {
