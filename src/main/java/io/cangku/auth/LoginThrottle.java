@@ -24,7 +24,7 @@ class LoginThrottle {
     LoginThrottle(AuthProperties properties) {
         this.maxFailures = properties.throttle().maxFailures();
         this.window = properties.throttle().window();
-        this.failures = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(window.multipliedBy(2)).build();
+        this.failures = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(window.multipliedBy(2)).recordStats().build();
     }
 
     private record Failures(int count, Instant firstAt, Instant blockedUntil) {

@@ -43,7 +43,7 @@ public class BlobService {
      * a replica could believe in a collected blob.
      */
     private final Cache<Digest, BlobInfo> blobs = Caffeine.newBuilder()
-            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(5)).build();
+            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(5)).recordStats().build();
 
     public BlobService(ObjectStore store, RepositoryCatalog catalog) {
         this.store = store;

@@ -27,7 +27,7 @@ public class RepositoryCatalog {
      * says "the marker was written", and expires, so a marker removed elsewhere is written again soon.
      */
     private final Cache<RepositoryName, Boolean> registered = Caffeine.newBuilder()
-            .maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).build();
+            .maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).recordStats().build();
 
     public RepositoryCatalog(ObjectStore store) {
         this.store = store;
