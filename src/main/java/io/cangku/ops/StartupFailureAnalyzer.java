@@ -13,6 +13,8 @@ import org.springframework.core.env.Environment;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.NotDirectoryException;
 import java.util.Optional;
 
@@ -76,7 +78,11 @@ final class StartupFailureAnalyzer implements FailureAnalyzer, Ordered {
 
     private String describeStorage(BeanCreationException failure) {
         if ("filesystem".equals(environment.getProperty("registry.storage.type", "filesystem"))) {
-            String setting = "registry.storage.filesystem.root=" + environment.getProperty("registry.storage.filesystem.root", "./data");
+            String root = environment.getProperty("registry.storage.filesystem.root", "./data");
+            String setting = "registry.storage.filesystem.root=" + root;
+            if (Files.isRegularFile(Path.of(root))) {
+                return setting + " is a file, not a directory";
+            }
             if (find(failure, FileAlreadyExistsException.class).isPresent() || find(failure, NotDirectoryException.class).isPresent()
                     || rootMessage(failure).contains("Not a directory")) {
                 return setting + " is not a directory (a file is in the way: "

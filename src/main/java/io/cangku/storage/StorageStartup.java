@@ -60,7 +60,7 @@ public final class StorageStartup {
                     return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
                     future.cancel(true);
-                    throw new StorageStartupException(what + " did not answer within " + timeout
+                    throw new StorageStartupException(what + " did not answer within " + shown(timeout)
                             + " (registry.storage.startup-timeout)");
                 } catch (InterruptedException e) {
                     future.cancel(true);
@@ -79,7 +79,7 @@ public final class StorageStartup {
                     long left = deadline - System.nanoTime();
                     if (left <= backoff.toNanos()) {
                         throw new StorageStartupException(what + " is not reachable (" + rootMessage(failure)
-                                + "); gave up after " + timeout + " (registry.storage.startup-timeout)");
+                                + "); gave up after " + shown(timeout) + " (registry.storage.startup-timeout)");
                     }
                     log.warn("storage not reachable yet, attempt {}: {} ({}); retrying in {} ms", number, what,
                             rootMessage(failure), backoff.toMillis());
@@ -109,6 +109,10 @@ public final class StorageStartup {
             }
         }
         return false;
+    }
+
+    private static String shown(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
     }
 
     private static String rootMessage(Throwable failure) {
