@@ -59,7 +59,7 @@ class LoginThrottle {
         this.maxPerName = throttle.maxFailuresPerName();
         this.window = throttle.window();
         this.clock = clock;
-        this.failures = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(window.multipliedBy(2)).build();
+        this.failures = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(window.multipliedBy(2)).recordStats().build();
     }
 
     private record Failures(int count, Instant firstAt, Instant blockedUntil) {

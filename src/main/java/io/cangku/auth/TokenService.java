@@ -58,7 +58,7 @@ public class TokenService {
     private final AuthProperties properties;
     /** Verified access tokens by their text: a token's meaning never changes before it expires. */
     private final Cache<String, VerifiedToken> verified = Caffeine.newBuilder()
-            .maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).build();
+            .maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).recordStats().build();
 
     public TokenService(TokenKeys keys, AuthProperties properties) {
         this.keys = keys;

@@ -49,7 +49,7 @@ public class BlobService {
      * and a collected blob's entry is dropped on the first failed read. Write paths never trust it.
      */
     private final Cache<Digest, BlobInfo> blobs = Caffeine.newBuilder()
-            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(5)).build();
+            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(5)).recordStats().build();
     /**
      * Digests whose use marker this replica wrote recently, so a burst of HEADs writes it once. Only ever
      * spares a write on a read path; manifest PUTs check storage.

@@ -49,7 +49,7 @@ public class ManifestService {
         this.maxManifestBytes = (int) Math.min(Integer.MAX_VALUE - 16, properties.manifests().maxSize().toBytes());
         this.manifestBytes = Caffeine.newBuilder()
                 .maximumWeight(64L * 1024 * 1024)
-                .<Digest, byte[]>weigher((digest, bytes) -> bytes.length)
+                .<Digest, byte[]>weigher((digest, bytes) -> bytes.length).recordStats()
                 .build();
     }
 

@@ -50,7 +50,7 @@ public class UploadService {
      * the chunk, or this one restarted). Then the final PUT hashes the stored bytes instead.
      */
     private final Cache<String, HashState> hashStates = Caffeine.newBuilder()
-            .maximumSize(10_000).expireAfterAccess(Duration.ofHours(1)).build();
+            .maximumSize(10_000).expireAfterAccess(Duration.ofHours(1)).recordStats().build();
 
     public UploadService(ObjectStore store, BlobService blobs, JsonMapper json, RegistryProperties properties) {
         this.store = store;

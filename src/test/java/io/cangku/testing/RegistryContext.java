@@ -68,6 +68,11 @@ public final class RegistryContext implements AutoCloseable {
         return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
     }
 
+    /** The Actuator port (health, Prometheus); tests get a free one (src/test/resources/config/application.properties). */
+    public int managementPort() {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.management.port"));
+    }
+
     /** {@code 127.0.0.1:<port>}, as clients name the registry. */
     public String hostPort() {
         return "127.0.0.1:" + port();
