@@ -83,7 +83,7 @@ final class LiveDigests {
         String hex = digest.hex();
         long bits;
         if (hex.length() >= 16 && HexFormat.isHexDigit(hex.charAt(0)) && hex.chars().limit(16).allMatch(HexFormat::isHexDigit)) {
-            bits = HexFormat.fromHexDigits(hex, 0, 16);
+            bits = HexFormat.fromHexDigitsToLong(hex, 0, 16);
         } else {
             bits = (long) hex.hashCode() << 32 | (hex.length() & 0xffffffffL);
         }
