@@ -67,6 +67,7 @@ class ContainerImageTest {
     static void stopEngine() {
         if (engine != null) {
             engine.close();
+            unmountUnder(work);
         }
         Backends.deleteRecursively(work);
     }
@@ -136,6 +137,20 @@ class ContainerImageTest {
         assertThat(OciLayout.open(work.resolve("pulled")).digestOf("v1"))
                 .isEqualTo(OciLayout.open(layout).digestOf("v1"));
         assertThat(inspectAgain.succeeded()).as("the volume kept what the first container stored: %s", inspectAgain).isTrue();
+    }
+
+    /** dockerd leaves its network namespace (exec-root/netns/default) mounted, which would keep the folder. */
+    static void unmountUnder(Path dir) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
+                String mountPoint = line.split(" ")[1];
+                if (mountPoint.startsWith(dir.toString() + "/")) {
+                    Processes.command("umount", mountPoint).run();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static Processes.Command docker(String... arguments) {
