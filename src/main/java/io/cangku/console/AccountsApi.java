@@ -23,10 +23,8 @@ import org.springframework.web.server.ResponseStatusException;
 
 import java.io.IOException;
 import java.security.Principal;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 
 /** Users, robot accounts and groups: {@code /api/users}, {@code /api/robots}, {@code /api/groups}. */
@@ -37,11 +35,13 @@ class AccountsApi {
     private final AccountDirectory directory;
     private final Credentials credentials;
     private final AuditLog audit;
+    private final RobotAccounts robots;
 
-    AccountsApi(AccountDirectory directory, Credentials credentials, AuditLog audit) {
+    AccountsApi(AccountDirectory directory, Credentials credentials, AuditLog audit, RobotAccounts robots) {
         this.directory = directory;
         this.credentials = credentials;
         this.audit = audit;
+        this.robots = robots;
     }
 
     /** An account as the API shows it: never the password hash. */
@@ -135,22 +135,13 @@ class AccountsApi {
     @PostMapping("/robots")
     ResponseEntity<RobotCreated> createRobot(@Valid @RequestBody NewRobot body, Principal principal, HttpServletRequest request)
             throws IOException {
-        if (directory.findAccount(body.name()).isPresent()) {
-            throw new ResponseStatusException(HttpStatus.CONFLICT, "account " + body.name() + " already exists");
+        RobotAccounts.Created robot;
+        try {
+            robot = robots.create(body.name(), body.groups(), body.expiresIn(), principal.getName(), request.getRemoteAddr());
+        } catch (RobotAccounts.Refused e) {
+            throw new ResponseStatusException(e.conflict ? HttpStatus.CONFLICT : HttpStatus.BAD_REQUEST, e.getMessage());
         }
-        Duration lifetime = body.expiresIn() == null ? Duration.ofDays(90) : body.expiresIn();
-        if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(Duration.ofDays(3650)) > 0) {
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "expiresIn must be between 1 second and 10 years");
-        }
-        byte[] random = new byte[32];
-        new SecureRandom().nextBytes(random);
-        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        Instant now = Instant.now();
-        Account robot = new Account(body.name(), credentials.hash(secret), body.groups(), false, true, now.plus(lifetime),
-                now, now, false);
-        directory.saveAccount(robot);
-        audit.record(principal.getName(), "create-robot", body.name(), request.getRemoteAddr(), "ok");
-        return ResponseEntity.status(HttpStatus.CREATED).body(new RobotCreated(robot.name(), secret, robot.expiresAt()));
+        return ResponseEntity.status(HttpStatus.CREATED).body(new RobotCreated(robot.name(), robot.secret(), robot.expiresAt()));
     }
 
     @GetMapping("/groups")
