@@ -62,44 +62,52 @@ class ConsoleAdvice {
     }
 
     @ExceptionHandler(ConsoleException.class)
-    String consoleError(ConsoleException e, HttpServletResponse response, Model model) {
-        return errorPage(response, model, e.status(), e.getMessage());
+    String consoleError(ConsoleException e, HttpServletResponse response, Model model, Principal principal) {
+        return errorPage(response, model, principal, e.status(), e.getMessage());
     }
 
     @ExceptionHandler(RegistryException.class)
-    String registryError(RegistryException e, HttpServletResponse response, Model model) {
+    String registryError(RegistryException e, HttpServletResponse response, Model model, Principal principal) {
         int status = switch (e.error()) {
             case DENIED -> 403;
             case NAME_UNKNOWN, MANIFEST_UNKNOWN, BLOB_UNKNOWN -> 404;
             case UNSUPPORTED -> 405;
             default -> e.httpStatus() >= 500 ? 500 : 400;
         };
-        return errorPage(response, model, status, e.getMessage());
+        return errorPage(response, model, principal, status, e.getMessage());
     }
 
     @ExceptionHandler({MissingServletRequestParameterException.class, MethodArgumentTypeMismatchException.class})
-    String badParameter(Exception e, HttpServletResponse response, Model model) {
+    String badParameter(Exception e, HttpServletResponse response, Model model, Principal principal) {
         String name = e instanceof MissingServletRequestParameterException m ? m.getParameterName()
                 : ((MethodArgumentTypeMismatchException) e).getName();
-        return errorPage(response, model, 400, "the link is missing or has a malformed parameter \"" + name
+        return errorPage(response, model, principal, 400, "the link is missing or has a malformed parameter \"" + name
                 + "\"; go back and follow a link from the page");
     }
 
     @ExceptionHandler(IOException.class)
-    String storageError(IOException e, HttpServletResponse response, Model model) {
+    String storageError(IOException e, HttpServletResponse response, Model model, Principal principal) {
         log.warn("console storage failure: {}", e.toString());
-        return errorPage(response, model, 503, "the registry's storage did not answer; retry in a moment");
+        return errorPage(response, model, principal, 503, "the registry's storage did not answer; retry in a moment");
     }
 
     @ExceptionHandler(RuntimeException.class)
-    String unexpected(RuntimeException e, HttpServletResponse response, Model model) {
+    String unexpected(RuntimeException e, HttpServletResponse response, Model model, Principal principal) {
         log.error("console request failed", e);
-        return errorPage(response, model, 500, "something went wrong on the server; the log has the details");
+        return errorPage(response, model, principal, 500, "something went wrong on the server; the log has the details");
     }
 
-    private static String errorPage(HttpServletResponse response, Model model, int status, String message) {
+    private String errorPage(HttpServletResponse response, Model model, Principal principal, int status, String message) {
         response.setStatus(status);
+        // an exception handler starts from an empty model: the header needs the viewer again
+        try {
+            model.addAttribute("viewer", principal == null ? viewers.resolve(null).orElse(null) : viewers.resolve(principal).orElse(null));
+        } catch (IOException | RuntimeException e) {
+            model.addAttribute("viewer", null);
+        }
         model.addAttribute("status", status);
+        model.addAttribute("title", status == 404 ? "Not found" : status == 403 ? "Not allowed"
+                : status >= 500 ? "Something went wrong" : "That did not work");
         model.addAttribute("message", message);
         return "problem";
     }

@@ -67,7 +67,8 @@ class ConsoleSecurityConfiguration {
                         .deleteCookies("JSESSIONID").invalidateHttpSession(true))
                 .sessionManagement(s -> s.invalidSessionUrl(LOGIN + "?expired"))
                 .authorizeHttpRequests(a -> a
-                        .requestMatchers("/css/**", "/js/**", "/webjars/**", "/favicon.svg").permitAll()
+                        // the sign-in page with any of its notices (?error, ?expired, ?signedOut...)
+                        .requestMatchers(LOGIN, "/css/**", "/js/**", "/webjars/**", "/favicon.svg", "/favicon.ico").permitAll()
                         .anyRequest().authenticated())
                 .build();
     }

@@ -11,6 +11,12 @@ import java.security.Principal;
 @Controller
 class LoginPage {
 
+    /** Browsers ask for /favicon.ico whatever the page links; answer with the SVG icon. */
+    @GetMapping("/favicon.ico")
+    String favicon() {
+        return "redirect:/favicon.svg";
+    }
+
     @GetMapping(ConsoleSecurityConfiguration.LOGIN)
     String login(Principal principal, @RequestParam(required = false) String error,
                  @RequestParam(required = false) String throttled, @RequestParam(required = false) String expired,

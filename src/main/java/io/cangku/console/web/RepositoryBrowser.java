@@ -125,7 +125,7 @@ class RepositoryBrowser {
 
     record TagRow(String tag, String digest, String mediaType, long size, Instant pushedAt, boolean index,
                   List<Platform> platforms) {
-        String kind() {
+        public String kind() {
             return kindOf(mediaType);
         }
     }
@@ -179,7 +179,7 @@ class RepositoryBrowser {
                         List<Layer> layers, long totalSize, List<Child> children, String subject,
                         Map<String, List<Referrer>> referrersByType, boolean moreReferrers,
                         Map<String, String> annotations) {
-        String kind() {
+        public String kind() {
             return kindOf(mediaType);
         }
     }

@@ -55,7 +55,8 @@ class RepositoryPages {
 
     @GetMapping("/repositories")
     String repositories(@ModelAttribute("viewer") Viewer viewer, @RequestParam(required = false) String q,
-                        @RequestParam(required = false) String after, HttpServletRequest request, Model model) throws IOException {
+                        @RequestParam(required = false) String after, @RequestParam(required = false) String deleted,
+                        HttpServletRequest request, Model model) throws IOException {
         String query = q == null ? "" : q.strip();
         if (query.length() > MAX_QUERY_LENGTH || (after != null && after.length() > RepositoryName.MAX_LENGTH)) {
             throw ConsoleException.badRequest("search for at most " + MAX_QUERY_LENGTH + " characters of a repository name");
@@ -63,6 +64,7 @@ class RepositoryPages {
         RepositoryBrowser.RepositoryPage page = browser.repositories(viewer, query, after, properties.pageSize());
         model.addAttribute("nav", "repositories");
         model.addAttribute("q", query);
+        model.addAttribute("deleted", deleted);
         model.addAttribute("after", after);
         model.addAttribute("page", page);
         model.addAttribute("sizes", usage.sizesOf(page.rows().stream().map(RepositoryBrowser.RepositoryRow::name).toList()));
@@ -103,6 +105,7 @@ class RepositoryPages {
                 .orElseThrow(() -> ConsoleException.notFound("manifest " + digest + " is not in " + name));
         model.addAttribute("nav", "repositories");
         model.addAttribute("m", view);
+        model.addAttribute("title", name + "@" + new Format().shortDigest(view.digest()));
         model.addAttribute("host", hosts.of(request));
         model.addAttribute("mayDelete", viewer.mayDelete(name.toString()) && registry.delete().enabled());
         return "manifest";

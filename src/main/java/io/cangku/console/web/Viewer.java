@@ -16,11 +16,11 @@ import java.util.Set;
  */
 record Viewer(Subject subject, List<AccessRule> rules, boolean open, AccessPolicy policy) {
 
-    String name() {
+    public String name() {
         return open ? "anonymous" : subject.name();
     }
 
-    boolean admin() {
+    public boolean admin() {
         return open || subject.admin();
     }
 
