@@ -5,9 +5,9 @@ import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
 import io.cangku.oci.Tag;
-import io.cangku.storage.ObjectInfo;
+import io.cangku.storage.KeyPage;
 import io.cangku.storage.ObjectStore;
-import io.cangku.storage.Page;
+import io.cangku.storage.StorageKey;
 import io.cangku.storage.StorageLayout;
 import org.springframework.stereotype.Service;
 
@@ -61,10 +61,10 @@ public class TagService {
             return new Listing<>(List.of(), false);
         }
         String startAfter = last == null || last.isEmpty() ? null : StorageLayout.encodeTagName(last);
-        Page page = store.list(StorageLayout.tags(repository), startAfter, limit);
-        List<String> tags = new ArrayList<>(page.items().size());
-        for (ObjectInfo item : page.items()) {
-            tags.add(StorageLayout.decodeTagName(item.key().name()));
+        KeyPage page = store.listKeys(StorageLayout.tags(repository), startAfter, limit);
+        List<String> tags = new ArrayList<>(page.keys().size());
+        for (StorageKey key : page.keys()) {
+            tags.add(StorageLayout.decodeTagName(key.name()));
         }
         return new Listing<>(tags, page.truncated());
     }

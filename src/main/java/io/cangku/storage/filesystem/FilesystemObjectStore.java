@@ -3,6 +3,7 @@ package io.cangku.storage.filesystem;
 import io.cangku.storage.AppendOffsetMismatchException;
 import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectNotFoundException;
+import io.cangku.storage.KeyPage;
 import io.cangku.storage.ObjectStore;
 import io.cangku.storage.Page;
 import io.cangku.storage.StorageKey;
@@ -43,6 +44,7 @@ public class FilesystemObjectStore implements ObjectStore {
 
     private static final Logger log = LoggerFactory.getLogger(FilesystemObjectStore.class);
     private static final String TMP_DIR = ".tmp";
+    private static final String LOCKS_DIR = ".locks";
     /** Temp files younger than this may belong to another process sharing the root; leave them. */
     private static final Duration ORPHAN_AGE = Duration.ofHours(1);
     private static final int LOCK_STRIPES = 64;
@@ -50,22 +52,28 @@ public class FilesystemObjectStore implements ObjectStore {
 
     private final Path root;
     private final Path tmp;
+    private final Path locks;
+    private final KeyOrderedWalk keyOrder = new KeyOrderedWalk(System::nanoTime);
     /**
      * In-JVM locks in front of the file lock, striped by file path and shared by every store instance:
      * FileChannel.lock refuses (rather than waits for) a lock this JVM already holds through another channel.
      */
     private static final ReentrantLock[] APPEND_LOCKS = new ReentrantLock[LOCK_STRIPES];
+    private static final ReentrantLock[] CONDITIONAL_LOCKS = new ReentrantLock[LOCK_STRIPES];
 
     static {
         for (int i = 0; i < LOCK_STRIPES; i++) {
             APPEND_LOCKS[i] = new ReentrantLock();
+            CONDITIONAL_LOCKS[i] = new ReentrantLock();
         }
     }
 
     public FilesystemObjectStore(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
         this.tmp = this.root.resolve(TMP_DIR);
+        this.locks = this.root.resolve(LOCKS_DIR);
         Files.createDirectories(tmp);
+        Files.createDirectories(locks);
         removeOrphanedTempFiles();
     }
 
@@ -130,6 +138,43 @@ public class FilesystemObjectStore implements ObjectStore {
     }
 
     @Override
+    public Optional<VersionedBytes> readVersioned(StorageKey key, int maxBytes) throws IOException {
+        return readSmall(key, maxBytes).map(bytes -> new VersionedBytes(bytes, versionOf(bytes)));
+    }
+
+    /**
+     * Under a lock on a per-key lock file, so that processes sharing the root take turns too; the in-JVM
+     * stripe comes first because FileChannel.lock refuses a lock this JVM already holds.
+     */
+    @Override
+    public boolean writeSmallIfVersion(StorageKey key, byte[] content, String expectedVersion) throws IOException {
+        Path lockFile = locks.resolve(versionOf(key.path().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        ReentrantLock lock = CONDITIONAL_LOCKS[Math.floorMod(lockFile.hashCode(), LOCK_STRIPES)];
+        lock.lock();
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             var fileLock = channel.lock()) {
+            Optional<byte[]> current = readSmall(key, Integer.MAX_VALUE - 16);
+            boolean holds = expectedVersion == null
+                    ? current.isEmpty()
+                    : current.isPresent() && versionOf(current.get()).equals(expectedVersion);
+            if (holds) {
+                writeSmall(key, content);
+            }
+            return holds;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String versionOf(byte[] content) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    @Override
     public void move(StorageKey source, StorageKey target) throws IOException {
         try {
             publish(pathOf(source), pathOf(target));
@@ -168,31 +213,50 @@ public class FilesystemObjectStore implements ObjectStore {
 
     @Override
     public Page list(StorageKey prefix, String startAfter, int limit) throws IOException {
-        Path dir = pathOf(prefix);
-        if (!Files.isDirectory(dir)) {
-            return new Page(List.of(), false);
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive");
         }
-        String after = startAfter == null ? null : prefix.path() + "/" + startAfter;
-        List<StorageKey> keys = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.filter(Files::isRegularFile).forEach(path -> {
-                String relative = root.relativize(path).toString().replace('\\', '/');
-                if (after == null || relative.compareTo(after) > 0) {
-                    keys.add(new StorageKey(relative));
-                }
-            });
-        } catch (NoSuchFileException | java.io.UncheckedIOException e) {
-            // a directory vanished while walking (a concurrent delete): list what remains
-        }
-        keys.sort(null);
-        List<ObjectInfo> items = new ArrayList<>(Math.min(limit, keys.size()));
-        for (StorageKey key : keys) {
+        List<ObjectInfo> items = new ArrayList<>(Math.min(limit, 1024));
+        boolean[] more = {false};
+        // one key past the page says whether the listing is truncated
+        keyOrder.walk(pathOf(prefix), prefix.path(), startAfter, true, (key, file, attributes) -> {
             if (items.size() == limit) {
-                break;
+                more[0] = true;
+                return false;
             }
-            stat(key).ifPresent(items::add);
+            items.add(new ObjectInfo(new StorageKey(key), attributes.size(), attributes.lastModifiedTime().toInstant()));
+            return true;
+        });
+        return new Page(items, more[0]);
+    }
+
+    /** As {@link #list}, without a stat per key: a kept directory listing answers a page of keys alone. */
+    @Override
+    public KeyPage listKeys(StorageKey prefix, String startAfter, int limit) throws IOException {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive");
         }
-        return new Page(items, keys.size() > limit);
+        List<StorageKey> keys = new ArrayList<>(Math.min(limit, 1024));
+        boolean[] more = {false};
+        keyOrder.walk(pathOf(prefix), prefix.path(), startAfter, true, KeyOrderedWalk.Attributes.KEYS_ONLY,
+                (key, file, attributes) -> {
+                    if (keys.size() == limit) {
+                        more[0] = true;
+                        return false;
+                    }
+                    keys.add(new StorageKey(key));
+                    return true;
+                });
+        return new KeyPage(keys, more[0]);
+    }
+
+    /** One pass over the tree in key order, rather than a listing per page: each directory is read once. */
+    @Override
+    public void forEach(StorageKey prefix, ObjectVisitor visitor) throws IOException {
+        keyOrder.walk(pathOf(prefix), prefix.path(), null, false, (key, file, attributes) -> {
+            visitor.visit(new ObjectInfo(new StorageKey(key), attributes.size(), attributes.lastModifiedTime().toInstant()));
+            return true;
+        });
     }
 
     @Override
@@ -299,15 +363,16 @@ public class FilesystemObjectStore implements ObjectStore {
     /** Renames into place, replacing the target atomically (rename(2) on one filesystem). */
     private void publish(Path source, Path target) throws IOException {
         // A concurrent delete may prune the freshly created parent directory; create it again and retry.
+        // (createDirectories itself fails when a directory it just made is pruned before it makes the next.)
         for (int attempt = 1; ; attempt++) {
-            Files.createDirectories(target.getParent());
             try {
+                Files.createDirectories(target.getParent());
                 Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 break;
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("the storage root must be one filesystem that supports atomic rename", e);
             } catch (NoSuchFileException e) {
-                if (attempt == 3 || !Files.exists(source)) {
+                if (attempt == 10 || !Files.exists(source)) {
                     throw e;
                 }
             }
@@ -326,7 +391,7 @@ public class FilesystemObjectStore implements ObjectStore {
 
     /** Removes directories emptied by deletes, up to the root, so listings and walks stay small. */
     private void pruneEmptyParents(Path dir) {
-        while (dir != null && dir.startsWith(root) && !dir.equals(root) && !dir.equals(tmp)) {
+        while (dir != null && dir.startsWith(root) && !dir.equals(root) && !dir.equals(tmp) && !dir.equals(locks)) {
             try {
                 Files.delete(dir);
             } catch (IOException e) {
