@@ -6,6 +6,8 @@ import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
 import io.cangku.oci.Tag;
 import io.cangku.storage.KeyPage;
+import io.cangku.storage.ObjectInfo;
+import io.cangku.storage.Page;
 import io.cangku.storage.ObjectStore;
 import io.cangku.storage.StorageKey;
 import io.cangku.storage.StorageLayout;
