@@ -24,9 +24,9 @@ import org.springframework.web.server.ResponseStatusException;
 import java.io.IOException;
 import java.security.Principal;
 import java.security.SecureRandom;
+import java.util.Base64;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 
 /** Users, robot accounts and groups: {@code /api/users}, {@code /api/robots}, {@code /api/groups}. */
@@ -37,11 +37,13 @@ class AccountsApi {
     private final AccountDirectory directory;
     private final Credentials credentials;
     private final AuditLog audit;
+    private final RobotAccounts robots;
 
-    AccountsApi(AccountDirectory directory, Credentials credentials, AuditLog audit) {
+    AccountsApi(AccountDirectory directory, Credentials credentials, AuditLog audit, RobotAccounts robots) {
         this.directory = directory;
         this.credentials = credentials;
         this.audit = audit;
+        this.robots = robots;
     }
 
     /** An account as the API shows it: never the password hash. */

@@ -4,7 +4,6 @@ import io.cangku.auth.AccessRule;
 import io.cangku.auth.AccountDirectory;
 import io.cangku.auth.AuditEvent;
 import io.cangku.auth.AuditLog;
-import io.cangku.auth.Scope;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -116,12 +115,9 @@ class RulesApi {
     }
 
     private static AccessRule toRule(String id, RuleRequest body) {
-        if (!Scope.REPOSITORY_ACTIONS.containsAll(body.actions())) {
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "actions are pull, push and delete");
-        }
-        if (!body.repositories().matches("[a-z0-9._/*?-]{1,255}")) {
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
-                    "repositories is a glob of repository names: lowercase letters, digits, . _ - / and * ? wildcards");
+        String problem = RuleValidation.problem(body.repositories(), body.actions());
+        if (problem != null) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, problem);
         }
         return new AccessRule(id, body.repositories(), body.users(), body.groups(), Boolean.TRUE.equals(body.anonymous()),
                 body.actions(), false);
