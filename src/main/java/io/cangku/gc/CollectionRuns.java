@@ -34,6 +34,7 @@ public class CollectionRuns {
     private static final int MAX_RUN_BYTES = 1024 * 1024;
     private static final int MAX_USAGE_BYTES = 64 * 1024 * 1024;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(2);
+    private static final Duration TIMESTAMP_GRANULARITY = Duration.ofSeconds(1);
 
     private final GarbageCollector collector;
     private final ObjectStore store;
@@ -146,7 +147,8 @@ public class CollectionRuns {
         Thread heartbeat = Thread.ofVirtual().name("gc-heartbeat-" + run.id()).start(() -> heartbeat(run, lease, started.progress));
         CollectionRun finished;
         try {
-            Instant cutoff = run.startedAt().minus(properties.gracePeriod());
+            // S3 reports modification times in whole seconds (truncated): one more second keeps the grace whole.
+            Instant cutoff = run.startedAt().minus(properties.gracePeriod()).minus(TIMESTAMP_GRANULARITY);
             GarbageCollector.Outcome outcome = collector.collect(new GarbageCollector.Options(run.dryRun(), run.deleteUntagged()),
                     run.id(), run.startedAt(), cutoff, lease, started.progress);
             GcReport report = outcome.report();

@@ -30,7 +30,11 @@ class ConsoleSecurityConfiguration {
     static final RequestMatcher CONSOLE_PATHS = request -> {
         String path = pathOf(request);
         return !(path.equals("/v2") || path.startsWith("/v2/") || path.equals("/token") || path.startsWith("/token/")
-                || path.equals("/api") || path.startsWith("/api/") || path.equals("/error"));
+                || path.equals("/api") || path.startsWith("/api/") || path.equals("/error")
+                // the probes (io.cangku.ops) stay open without login on the registry port
+                || path.equals("/livez") || path.equals("/readyz") || path.startsWith("/livez/") || path.startsWith("/readyz/")
+                // Actuator on the management port (its own access rules, see README: Operations)
+                || path.equals("/actuator") || path.startsWith("/actuator/"));
     };
 
     private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
