@@ -21,7 +21,9 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * htmx request, sign-out, an idle timeout, and a strict Content-Security-Policy: the pages load only their own
  * CSS and scripts, so an injected script has nowhere to come from.
  */
+// Not in the gc command, which runs without a web server.
 @Configuration(proxyBeanMethods = false)
+@org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication
 class ConsoleSecurityConfiguration {
 
     static final String LOGIN = "/login";
