@@ -56,8 +56,6 @@ class GcTortureTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("fails: on S3 the collections delete blobs uploaded seconds earlier (link, blob and use "
-            + "marker all gone), so a client's first push is refused four times; under investigation, see the gc-tests report")
     @DisplayName("S3, two replicas on one bucket: no broken image, few refusals, no garbage left")
     void s3() throws Exception {
         torture("s3", Backends.s3Arguments(Backends.newBucketName()));
