@@ -3,12 +3,26 @@
 # machine, in the same run, on both storage kinds: a local folder, and S3 (one s3proxy serving both).
 # Everything listens on 127.0.0.1 and is stopped by process id at the end.
 #
-#   bench/run.sh [--blobs 16] [--size-mib 32] [--clients 4] [--rounds 5]
+#   bench/run.sh [--blobs 16] [--size-mib 32] [--clients 4] [--rounds 5]      push/pull throughput (fs, S3)
+#   [TAGS=1000,5000,10000,50000] [REPOSITORIES=1000,10000] bench/run.sh listing [--rounds 3] [--clients 8]
+#                                                      tags, catalog and filtered catalog at scale (fs)
+#   bench/run.sh jmh [JMH options]                     hot paths in one JVM (digest, manifest parse, route)
 #
-# Needs: JDK 21+ (JAVA_HOME), Maven, docker-registry (apt-get install docker-registry), python3.
+# Needs: JDK 21+ (JAVA_HOME), Maven, docker-registry (apt-get install docker-registry), python3; for
+# listing also htpasswd (apache2-utils).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=throughput
+case "${1:-}" in
+  listing|jmh|throughput) MODE=$1; shift ;;
+esac
 BENCH_ARGS=("$@")
+if [ "$MODE" = jmh ]; then
+  # A profile of its own, so the normal build neither compiles nor downloads JMH.
+  mvn -B -q -Pjmh test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh.classpath
+  exec "${JAVA_HOME:?set JAVA_HOME}/bin/java" -cp "target/test-classes:target/classes:$(cat target/jmh.classpath)" \
+    org.openjdk.jmh.Main 'io.cangku.bench.*' "$@"
+fi
 JAVA="${JAVA_HOME:?set JAVA_HOME to a JDK 21+}/bin/java"
 command -v docker-registry >/dev/null || { echo "docker-registry not installed (apt-get install docker-registry)" >&2; exit 1; }
 
@@ -29,26 +43,6 @@ wait_http() { # url
   done
   echo "timed out waiting for $1" >&2; return 1
 }
-
-echo "building Cangku and fetching s3proxy..." >&2
-mvn -B -q package -DskipTests
-mvn -B -q dependency:copy -Dartifact=org.gaul:s3proxy:4.1.0:jar:jar-with-dependencies -DoutputDirectory="$WORK" -Dmdep.stripVersion=true
-S3PROXY_JAR="$WORK/s3proxy-jar-with-dependencies.jar"
-
-# one S3-compatible server (filesystem-backed) for both registries, a bucket each
-S3_PORT=$(free_port)
-mkdir -p "$WORK/s3/cangku" "$WORK/s3/distribution"
-cat > "$WORK/s3proxy.properties" <<PROPS
-s3proxy.endpoint=http://127.0.0.1:$S3_PORT
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=bench
-s3proxy.credential=bench-secret
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$WORK/s3
-PROPS
-"$JAVA" -jar "$S3PROXY_JAR" --properties "$WORK/s3proxy.properties" >"$WORK/s3proxy.log" 2>&1 &
-PIDS+=($!)
-wait_http "http://127.0.0.1:$S3_PORT/"
 
 start_cangku() { # label port extra-args...
   local label=$1 port=$2; shift 2
@@ -78,6 +72,56 @@ YAML
   PIDS+=($!)
   wait_http "http://127.0.0.1:$port/v2/"
 }
+
+echo "building Cangku..." >&2
+mvn -B -q package -DskipTests
+
+if [ "$MODE" = listing ]; then
+  # Filesystem storage only (listing is where the backends' costs differ least on one machine: S3 lists
+  # natively with StartAfter). Cangku answers n up to 100,000 here, so that a whole list is one request, as
+  # Distribution 2.8's tag list always is.
+  D_FS=$(free_port); start_distribution distribution-fs "$D_FS" "  filesystem:
+    rootdirectory: $WORK/distribution-fs"
+  C_FS=$(free_port); start_cangku cangku-fs "$C_FS" --registry.storage.filesystem.root="$WORK/cangku-fs" \
+    --registry.listing.max-page-size=100000
+  "$JAVA" -Xmx1g bench/ListingBench.java --target "distribution-fs=http://127.0.0.1:$D_FS" \
+    --target "cangku-fs=http://127.0.0.1:$C_FS" "${BENCH_ARGS[@]}" --repositories "" --tags "${TAGS:-1000,5000,10000,50000}"
+  # The catalog, and the catalog as a user who may pull 1 % of it (bench/catalog/r*00: 100 of 10,000), on a
+  # second Cangku process with token authentication over the same storage (as a replica would be).
+  PASSWORD=bench-password-1
+  HASH=$(htpasswd -nbBC 10 viewer "$PASSWORD" | cut -d: -f2-)
+  C_AUTH=$(free_port)
+  "$JAVA" -jar target/cangku.jar --server.port="$C_AUTH" --server.address=127.0.0.1 \
+    --registry.storage.filesystem.root="$WORK/cangku-fs" --registry.auth.admin.password=bench-admin-password \
+    --registry.auth.users[0].name=viewer --registry.auth.users[0].password-hash="$HASH" \
+    --registry.auth.rules[0].repositories='bench/catalog/r*00' --registry.auth.rules[0].users=viewer \
+    --registry.auth.rules[0].actions=pull >"$WORK/cangku-auth.log" 2>&1 &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$C_AUTH/v2/"
+  "$JAVA" -Xmx1g bench/ListingBench.java --target "distribution-fs=http://127.0.0.1:$D_FS" \
+    --target "cangku-fs=http://127.0.0.1:$C_FS" "${BENCH_ARGS[@]}" --tags "" --repositories "${REPOSITORIES:-1000,10000}" \
+    --filtered "cangku-auth=http://127.0.0.1:$C_AUTH,viewer,$PASSWORD" --filtered-peer distribution-fs
+  exit 0
+fi
+
+echo "fetching s3proxy..." >&2
+mvn -B -q dependency:copy -Dartifact=org.gaul:s3proxy:4.1.0:jar:jar-with-dependencies -DoutputDirectory="$WORK" -Dmdep.stripVersion=true
+S3PROXY_JAR="$WORK/s3proxy-jar-with-dependencies.jar"
+
+# one S3-compatible server (filesystem-backed) for both registries, a bucket each
+S3_PORT=$(free_port)
+mkdir -p "$WORK/s3/cangku" "$WORK/s3/distribution"
+cat > "$WORK/s3proxy.properties" <<PROPS
+s3proxy.endpoint=http://127.0.0.1:$S3_PORT
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=bench
+s3proxy.credential=bench-secret
+jclouds.provider=filesystem
+jclouds.filesystem.basedir=$WORK/s3
+PROPS
+"$JAVA" -jar "$S3PROXY_JAR" --properties "$WORK/s3proxy.properties" >"$WORK/s3proxy.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$S3_PORT/"
 
 # Both registries of a backend run side by side and the load generator alternates between them round
 # by round, so they see the same machine (idle servers cost nothing; only one is loaded at a time).

@@ -1,5 +1,6 @@
 package io.cangku;
 
+import io.cangku.gc.GcCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration;
@@ -14,6 +15,9 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 public class CangkuApplication {
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals(GcCommand.NAME)) {
+            System.exit(GcCommand.run(CangkuApplication.class, args, System.out, System.err));
+        }
         SpringApplication.run(CangkuApplication.class, args);
     }
 }

@@ -39,10 +39,17 @@ class ListingEndpoint {
     private final JsonMapper json;
     private final int maxPageSize;
     private final RegistryAccess access;
+    private final CatalogCursor cursors;
+    private final int catalogScanLimit;
+
+    /** Catalog names examined per storage listing when filtering for the caller. */
+    private static final int CATALOG_SCAN_PAGE = 1000;
 
     ListingEndpoint(TagService tags, RepositoryCatalog catalog, ReferrersService referrers, JsonMapper json,
-                    RegistryProperties properties, RegistryAccess access) {
+                    RegistryProperties properties, RegistryAccess access, CatalogCursor cursors) {
         this.access = access;
+        this.cursors = cursors;
+        this.catalogScanLimit = properties.listing().catalogScanLimit();
         this.tags = tags;
         this.catalog = catalog;
         this.referrers = referrers;
@@ -65,12 +72,12 @@ class ListingEndpoint {
 
     void catalog(HttpServletRequest request, HttpServletResponse response) throws IOException {
         int n = pageSize(request);
-        Listing<String> page = n == 0 ? new Listing<>(List.of(), false)
+        CatalogPage page = n == 0 ? new CatalogPage(List.of(), null)
                 : visibleRepositories(QueryParameters.of(request).get("last"), n);
-        if (page.more() && !page.items().isEmpty()) {
-            link(response, "/v2/_catalog", n, page.items().getLast());
+        if (page.continueAfter() != null) {
+            link(response, "/v2/_catalog", n, page.continueAfter());
         }
-        writeJson(response, "application/json", Map.of("repositories", page.items()));
+        writeJson(response, "application/json", Map.of("repositories", page.names()));
     }
 
     void referrers(V2Route.Referrers route, HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -104,25 +111,47 @@ class ListingEndpoint {
         writeJson(response, MediaTypes.OCI_INDEX, index);
     }
 
-    /** A catalog page of only the repositories the caller may pull, paging on until it is full. */
-    private Listing<String> visibleRepositories(String last, int n) throws IOException {
+    /**
+     * One catalog page of only the repositories the caller may pull. Names are examined in internal pages of
+     * up to {@value #CATALOG_SCAN_PAGE}, stopping as soon as the caller's page is full, and after at most
+     * {@code catalogScanLimit} names: a caller who sees few repositories would otherwise make one request
+     * examine the whole catalog. Stopped early, the page is shorter than {@code n} (the spec allows that when a
+     * {@code Link} follows) and continues after the last name examined, sealed when the caller may not see it.
+     */
+    private CatalogPage visibleRepositories(String last, int n) throws IOException {
         Predicate<String> visible = access.pullableRepositories();
-        List<String> names = new ArrayList<>(n);
-        String after = last;
+        List<String> names = new ArrayList<>(Math.min(n, CATALOG_SCAN_PAGE));
+        String after = CatalogCursor.isSealed(last) ? cursors.open(last) : last;
+        int scanned = 0;
+        int scanLimit = Math.max(catalogScanLimit, n); // a caller who sees everything always gets full pages
         Listing<String> page;
         do {
-            page = catalog.list(after, n);
+            int want = Math.min(CATALOG_SCAN_PAGE, scanLimit - scanned);
+            page = catalog.list(after, want);
             for (String name : page.items()) {
-                after = name;
                 if (visible.test(name)) {
                     if (names.size() == n) {
-                        return new Listing<>(names, true);
+                        return new CatalogPage(names, names.getLast());
                     }
                     names.add(name);
                 }
+                after = name;
+                scanned++;
             }
-        } while (page.more() && names.size() < n);
-        return new Listing<>(names, page.more());
+            if (names.size() == n && page.more()) {
+                return new CatalogPage(names, names.getLast());
+            }
+        } while (page.more() && scanned < scanLimit);
+        if (!page.more()) {
+            return new CatalogPage(names, null);
+        }
+        // the scan limit is reached: continue after the last name examined, which may be one the caller cannot see
+        boolean lastIsVisible = !names.isEmpty() && names.getLast().equals(after);
+        return new CatalogPage(names, lastIsVisible ? after : cursors.seal(after));
+    }
+
+    /** Names for the caller, and the {@code last} of the next page's link (null at the end). */
+    private record CatalogPage(List<String> names, String continueAfter) {
     }
 
     private int pageSize(HttpServletRequest request) {

@@ -54,8 +54,7 @@ class UploadEndpoint {
             if (from != null && !from.isEmpty() && RepositoryName.isValid(from)) {
                 RepositoryName source = RepositoryName.parse(from);
                 // a mount reads the source repository, so the caller's token must grant pull there
-                if (access.isGranted(Scope.repository(source.value(), Set.of(Scope.PULL))) && blobs.isLinked(source, digest)) {
-                    blobs.link(name, digest);
+                if (access.isGranted(Scope.repository(source.value(), Set.of(Scope.PULL))) && blobs.mount(source, name, digest)) {
                     created(response, name, digest);
                     return;
                 }

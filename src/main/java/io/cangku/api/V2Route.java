@@ -65,6 +65,23 @@ public sealed interface V2Route {
         };
     }
 
+    /**
+     * The route's template, such as {@code /v2/{name}/manifests/{reference}}: what metrics and the access log
+     * name a request by, so a repository name, tag or digest never becomes a label value.
+     */
+    default String template() {
+        return switch (this) {
+            case Base b -> "/v2/";
+            case Catalog c -> "/v2/_catalog";
+            case TagList r -> "/v2/{name}/tags/list";
+            case Manifest r -> "/v2/{name}/manifests/{reference}";
+            case Blob r -> "/v2/{name}/blobs/{digest}";
+            case UploadStart r -> "/v2/{name}/blobs/uploads/";
+            case Upload r -> "/v2/{name}/blobs/uploads/{uuid}";
+            case Referrers r -> "/v2/{name}/referrers/{digest}";
+        };
+    }
+
     // distribution routes.go: upload ids are [a-zA-Z0-9-_.=]+; a ':' therefore means a digest.
     Pattern UPLOAD_ID = Pattern.compile("[a-zA-Z0-9._=-]+");
 

@@ -16,7 +16,14 @@ import java.util.regex.Pattern;
 public record Account(String name, String passwordHash, List<String> groups, boolean admin, boolean robot,
                       Instant expiresAt, Instant createdAt, Instant credentialsChangedAt, boolean declared) {
 
+    /** Any name an account may have, including mixed-case ones stored before names had to be lowercase. */
     public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._@-]{0,127}");
+    /**
+     * The name of a new account or of a group: lowercase, so that look-alikes ({@code Admin} beside
+     * {@code admin}) cannot be made, and a user's own namespace ({@code <name>/**}) is a valid repository path.
+     */
+    public static final Pattern NEW_NAME = Pattern.compile("[a-z0-9][a-z0-9._@-]{0,127}");
+    public static final String NEW_NAME_RULE = "1-128 characters of lowercase letters, digits and . _ @ -, starting with a letter or digit";
 
     public Account {
         groups = groups == null ? List.of() : List.copyOf(groups);

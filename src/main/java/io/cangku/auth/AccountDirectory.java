@@ -41,10 +41,19 @@ public class AccountDirectory {
         Instant epoch = Instant.EPOCH;
         int userIndex = 0;
         for (AuthProperties.DeclaredUser user : properties.users()) {
-            if (user.name() == null || !Account.NAME.matcher(user.name()).matches() || user.passwordHash() == null) {
-                throw new IllegalArgumentException("registry.auth.users: each user needs a valid name and a bcrypt password-hash");
+            String key = "registry.auth.users[" + userIndex++ + "]";
+            if (user.name() == null || !Account.NEW_NAME.matcher(user.name()).matches() || user.passwordHash() == null) {
+                throw new IllegalArgumentException(key + ": each user needs a name (" + Account.NEW_NAME_RULE + ") and a bcrypt password-hash");
             }
-            requireRegistryBcryptCost(user.passwordHash(), "registry.auth.users[" + userIndex++ + "].password-hash");
+            if (declaredAccounts.containsKey(user.name())) {
+                throw new IllegalArgumentException(key + ".name: " + user.name() + " is declared twice");
+            }
+            for (String group : user.groups()) {
+                if (!isGroupName(group)) {
+                    throw new IllegalArgumentException(key + ".groups: group names are " + Account.NEW_NAME_RULE);
+                }
+            }
+            requireRegistryBcryptCost(user.passwordHash(), key + ".password-hash");
             declaredAccounts.put(user.name(), new Account(user.name(), user.passwordHash(), user.groups(), user.admin(),
                     false, null, epoch, epoch, true));
         }
@@ -52,6 +61,9 @@ public class AccountDirectory {
         for (AuthProperties.DeclaredRule rule : properties.rules()) {
             if (rule.repositories() == null || rule.repositories().isBlank()) {
                 throw new IllegalArgumentException("registry.auth.rules[" + index + "].repositories is required");
+            }
+            if (!rule.groups().stream().allMatch(AccountDirectory::isGroupName)) {
+                throw new IllegalArgumentException("registry.auth.rules[" + index + "].groups: group names are " + Account.NEW_NAME_RULE);
             }
             declaredRules.add(new AccessRule("config-" + index++, rule.repositories(), rule.users(), rule.groups(),
                     rule.anonymous(), Set.copyOf(rule.actions()), true));
@@ -97,12 +109,52 @@ public class AccountDirectory {
         return accounts;
     }
 
+    /**
+     * Stores a new account. Its name must be lowercase and, compared without case, unlike every account's
+     * (older accounts may have mixed-case names).
+     *
+     * @throws RegistryException NAME_INVALID for a bad name or group, DENIED when the name is taken
+     */
+    public void createAccount(Account account) throws IOException {
+        if (!Account.NEW_NAME.matcher(account.name()).matches()) {
+            throw new RegistryException(OciError.NAME_INVALID, "account names are " + Account.NEW_NAME_RULE + "; not " + quoted(account.name()));
+        }
+        for (Account existing : listAccounts()) {
+            if (existing.name().equalsIgnoreCase(account.name())) {
+                throw new RegistryException(OciError.DENIED, "account " + existing.name() + " already exists"
+                        + (existing.name().equals(account.name()) ? "" : " (names are unique whatever their case)"));
+            }
+        }
+        saveAccount(account);
+    }
+
+    /** Stores a changed account (or a new one whose name {@link #createAccount} checked). */
     public void saveAccount(Account account) throws IOException {
         if (!Account.NAME.matcher(account.name()).matches()) {
-            throw new RegistryException(OciError.NAME_INVALID, "account names are 1-128 characters of [a-zA-Z0-9._@-]");
+            throw new RegistryException(OciError.NAME_INVALID, "account names are " + Account.NEW_NAME_RULE);
         }
+        requireGroupNames(account.groups());
         requireNotDeclared(declaredAccounts.containsKey(account.name()), "account " + account.name());
         store.writeSmall(StorageLayout.user(account.name()), json.writeValueAsBytes(account));
+    }
+
+    /** Whether {@code name} may name a group: the same grammar as a new account's name. */
+    public static boolean isGroupName(String name) {
+        return name != null && Account.NEW_NAME.matcher(name).matches();
+    }
+
+    /** @throws RegistryException NAME_INVALID naming the first bad group */
+    public static void requireGroupNames(List<String> groups) {
+        for (String group : groups) {
+            if (!isGroupName(group)) {
+                throw new RegistryException(OciError.NAME_INVALID, "group names are " + Account.NEW_NAME_RULE + "; not " + quoted(group));
+            }
+        }
+    }
+
+    private static String quoted(String name) {
+        String shown = name == null ? "" : name.length() > 64 ? name.substring(0, 64) + "…" : name;
+        return "'" + shown.replaceAll("\\p{Cntrl}", "?") + "'";
     }
 
     public boolean deleteAccount(String name) throws IOException {
@@ -126,14 +178,34 @@ public class AccountDirectory {
     }
 
     public void saveGroup(Group group) throws IOException {
-        if (!Account.NAME.matcher(group.name()).matches()) {
-            throw new RegistryException(OciError.NAME_INVALID, "group names are 1-128 characters of [a-zA-Z0-9._@-]");
-        }
+        requireGroupNames(List.of(group.name()));
         store.writeSmall(StorageLayout.group(group.name()), json.writeValueAsBytes(group));
     }
 
+    /**
+     * Deletes a group's own entry. A group still named by accounts or rules is listed by {@link #listGroups}
+     * whether or not it has an entry, so deleting it then would change nothing visible: refused, naming them.
+     *
+     * @return false when there is no such group at all
+     * @throws RegistryException DENIED when accounts or rules still name the group
+     */
     public boolean deleteGroup(String name) throws IOException {
-        return deleteIfPresent(Account.NAME.matcher(name).matches() ? StorageLayout.group(name) : null);
+        List<String> members = listAccounts().stream().filter(a -> a.groups().contains(name)).map(Account::name).toList();
+        List<String> rules = listRules().stream().filter(r -> r.groups().contains(name)).map(AccessRule::id).toList();
+        if (!members.isEmpty() || !rules.isEmpty()) {
+            List<String> who = new ArrayList<>();
+            if (!members.isEmpty()) {
+                who.add("accounts " + String.join(", ", members.subList(0, Math.min(10, members.size())))
+                        + (members.size() > 10 ? " and " + (members.size() - 10) + " more" : ""));
+            }
+            if (!rules.isEmpty()) {
+                who.add("rules " + String.join(", ", rules.subList(0, Math.min(10, rules.size())))
+                        + (rules.size() > 10 ? " and " + (rules.size() - 10) + " more" : ""));
+            }
+            throw new RegistryException(OciError.DENIED, "group " + name + " is still named by " + String.join(" and ", who)
+                    + "; remove it from them first");
+        }
+        return deleteIfPresent(isGroupName(name) ? StorageLayout.group(name) : null);
     }
 
     // ---- rules
@@ -158,6 +230,7 @@ public class AccountDirectory {
         if (!isRuleId(rule.id())) {
             throw new IllegalArgumentException("invalid rule id");
         }
+        requireGroupNames(rule.groups());
         store.writeSmall(StorageLayout.rule(rule.id()), json.writeValueAsBytes(rule));
     }
 

@@ -49,6 +49,9 @@ class AdminBootstrap {
         }
         Instant now = Instant.now();
         if (configured != null && !configured.isEmpty()) {
+            Credentials.problemWith(configured).ifPresent(problem -> {
+                throw new IllegalStateException("registry.auth.admin.password: " + problem);
+            });
             if (existing.isEmpty() || !credentials.matches(configured, existing.get().passwordHash()) || !existing.get().admin()) {
                 directory.saveAccount(new Account(username, credentials.hash(configured), existing.map(Account::groups).orElse(List.of()),
                         true, false, null, existing.map(Account::createdAt).orElse(now), now, false));

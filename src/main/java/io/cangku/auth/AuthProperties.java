@@ -1,7 +1,10 @@
 package io.cangku.auth;
 
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 import java.time.Duration;
@@ -14,8 +17,13 @@ import java.util.List;
  *                        registry where anyone may push, pull and delete
  * @param service         the service name tokens are issued for (their {@code aud}), as clients send it back
  * @param issuer          the tokens' {@code iss}
- * @param tokenTtl        lifetime of access tokens
- * @param refreshTokenTtl lifetime of refresh tokens (what {@code docker login} keeps)
+ * @param tokenTtl        lifetime of access tokens; a token living longer ({@code exp - iat}) is refused
+ * @param refreshTokenTtl lifetime of refresh tokens (what {@code docker login} keeps); likewise the most accepted
+ * @param maxScopesPerRequest  scopes one token request may ask for (more is 400): bounds the work of one request
+ * @param maxTokenRequestSize  largest token request body (more is 413)
+ * @param loginAuditInterval   a successful sign-in of one name from one address is audited once per interval
+ *                             (clients such as podman send the password with every token request); {@code 0s}
+ *                             audits every one. Failures are always audited
  * @param admin           the first administrator
  * @param token           signing and verification keys
  * @param throttle        failed-login throttling
@@ -29,6 +37,9 @@ public record AuthProperties(@DefaultValue("token") String mode,
                              @DefaultValue("cangku") String issuer,
                              @DefaultValue("5m") Duration tokenTtl,
                              @DefaultValue("30d") Duration refreshTokenTtl,
+                             @DefaultValue("32") @Min(1) @Max(10_000) int maxScopesPerRequest,
+                             @DefaultValue("64KB") DataSize maxTokenRequestSize,
+                             @DefaultValue("1h") Duration loginAuditInterval,
                              @DefaultValue Admin admin,
                              @DefaultValue Token token,
                              @DefaultValue Throttle throttle,
@@ -64,10 +75,19 @@ public record AuthProperties(@DefaultValue("token") String mode,
     }
 
     /**
-     * @param maxFailures failed logins allowed per user name and per client address within {@code window}
-     * @param window      the window failures are counted in, and how long a throttled login waits
+     * Failed-login throttling; see {@link LoginThrottle} for the scheme.
+     *
+     * @param maxFailures           failures of one name from one address within {@code window}; then that name is
+     *                              refused from that address (even with the right password) until the window passed
+     * @param maxFailuresPerAddress failures from one address, any names (password spraying); then that address is refused
+     * @param maxFailuresPerName    failures of one name, any addresses; then each address gets one guess per window for
+     *                              that name, but the right password still signs in
+     * @param window                the window failures are counted in, and how long a block lasts
      */
-    public record Throttle(@DefaultValue("5") int maxFailures, @DefaultValue("1m") Duration window) {
+    public record Throttle(@DefaultValue("5") @Min(1) int maxFailures,
+                           @DefaultValue("20") @Min(1) int maxFailuresPerAddress,
+                           @DefaultValue("20") @Min(1) int maxFailuresPerName,
+                           @DefaultValue("1m") Duration window) {
     }
 
     /**

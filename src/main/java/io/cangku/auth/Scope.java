@@ -3,8 +3,10 @@ package io.cangku.auth;
 import io.cangku.oci.RepositoryName;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -76,39 +78,48 @@ public record Scope(String type, String name, Set<String> actions) {
         return actions.isEmpty() ? Optional.empty() : Optional.of(repository(name, actions));
     }
 
-    /** Every scope in the values; one value may hold several separated by spaces (OAuth2 form style). */
-    public static List<Scope> parseAll(List<String> values) {
-        List<Scope> scopes = new ArrayList<>();
+    /**
+     * The scope strings in the values, unparsed: one value may hold several separated by spaces (OAuth2 form
+     * style). For counting them before any is parsed.
+     */
+    public static List<String> split(List<String> values) {
+        List<String> parts = new ArrayList<>();
         for (String value : values) {
             if (value == null) {
                 continue;
             }
             for (String part : value.trim().split(" +")) {
-                parse(part).ifPresent(scopes::add);
-            }
-        }
-        return merge(scopes);
-    }
-
-    /** Merges entries for the same resource, so a token lists each resource once. */
-    public static List<Scope> merge(List<Scope> scopes) {
-        List<Scope> merged = new ArrayList<>();
-        for (Scope scope : scopes) {
-            int at = -1;
-            for (int i = 0; i < merged.size(); i++) {
-                if (merged.get(i).type.equals(scope.type) && merged.get(i).name.equals(scope.name)) {
-                    at = i;
+                if (!part.isEmpty()) {
+                    parts.add(part);
                 }
             }
-            if (at < 0) {
-                merged.add(scope);
-            } else {
-                Set<String> union = new LinkedHashSet<>(merged.get(at).actions);
-                union.addAll(scope.actions);
-                merged.set(at, new Scope(scope.type, scope.name, union));
-            }
         }
-        return merged;
+        return parts;
+    }
+
+    /** Every valid scope among the strings, merged (see {@link #merge}); invalid ones are left out. */
+    public static List<Scope> parseAll(List<String> scopes) {
+        List<Scope> parsed = new ArrayList<>();
+        for (String scope : scopes) {
+            parse(scope).ifPresent(parsed::add);
+        }
+        return merge(parsed);
+    }
+
+    /**
+     * Merges entries for the same resource, so a token lists each resource once, in the order first asked
+     * for. One pass over a map: a search of the merged list for each entry made 95,000 scopes cost 20 s.
+     */
+    public static List<Scope> merge(List<Scope> scopes) {
+        Map<String, Scope> merged = new LinkedHashMap<>();
+        for (Scope scope : scopes) {
+            merged.merge(scope.type + ":" + scope.name, scope, (a, b) -> {
+                Set<String> union = new LinkedHashSet<>(a.actions);
+                union.addAll(b.actions);
+                return new Scope(a.type, a.name, union);
+            });
+        }
+        return new ArrayList<>(merged.values());
     }
 
     @Override

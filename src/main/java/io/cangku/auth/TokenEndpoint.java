@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -59,6 +60,12 @@ class TokenEndpoint {
         if (service != null && !service.equals(properties.service())) {
             return error(HttpStatus.BAD_REQUEST, "UNSUPPORTED", "unknown service '" + abbreviate(service) + "'", null);
         }
+        // not a List<String> @RequestParam: Spring would split "repository:a:pull,push" at the comma
+        String[] scopeValues = request.getParameterValues("scope");
+        List<String> scopes = Scope.split(scopeValues == null ? List.of() : List.of(scopeValues));
+        if (scopes.size() > properties.maxScopesPerRequest()) {
+            return tooManyScopes(scopes.size());
+        }
         Subject subject = Subject.ANONYMOUS;
         Optional<Account> account = Optional.empty();
         Optional<String[]> basic = basicCredentials(request);
@@ -73,9 +80,7 @@ class TokenEndpoint {
             }
             subject = Subject.of(account.get());
         }
-        // not a List<String> @RequestParam: Spring would split "repository:a:pull,push" at the comma
-        String[] scopes = request.getParameterValues("scope");
-        TokenService.IssuedToken token = tokens.issueAccessToken(subject, grant(subject, scopes == null ? List.of() : List.of(scopes)));
+        TokenService.IssuedToken token = tokens.issueAccessToken(subject, grant(subject, scopes));
         Map<String, Object> body = new TokenResponseBody();
         body.put("token", token.token());
         body.put("access_token", token.token());
@@ -94,16 +99,31 @@ class TokenEndpoint {
         if (!properties.enabled()) {
             return error(HttpStatus.NOT_FOUND, "UNSUPPORTED", "authentication is disabled on this registry", null);
         }
-        String service = request.getParameter("service");
+        Optional<Form> parsed;
+        try {
+            parsed = Form.read(request, properties.maxTokenRequestSize().toBytes());
+        } catch (IllegalArgumentException e) {
+            return error(HttpStatus.BAD_REQUEST, "invalid_request", "the form is not valid application/x-www-form-urlencoded", null);
+        }
+        if (parsed.isEmpty()) {
+            return error(HttpStatus.PAYLOAD_TOO_LARGE, "invalid_request", "a token request may have at most "
+                    + properties.maxTokenRequestSize().toKilobytes() + " KB (registry.auth.max-token-request-size)", null);
+        }
+        Form form = parsed.get();
+        List<String> requested = Scope.split(form.values("scope"));
+        if (requested.size() > properties.maxScopesPerRequest()) {
+            return tooManyScopes(requested.size());
+        }
+        String service = form.value("service");
         if (service != null && !service.equals(properties.service())) {
             return error(HttpStatus.BAD_REQUEST, "invalid_request", "unknown service '" + abbreviate(service) + "'", null);
         }
-        String grantType = request.getParameter("grant_type");
+        String grantType = form.value("grant_type");
         Account account;
         String refreshToken = null;
         if ("password".equals(grantType)) {
-            String username = request.getParameter("username");
-            String password = request.getParameter("password");
+            String username = form.value("username");
+            String password = form.value("password");
             if (username == null || password == null) {
                 return error(HttpStatus.BAD_REQUEST, "invalid_request", "a password grant needs username and password", null);
             }
@@ -117,11 +137,11 @@ class TokenEndpoint {
                 return unauthorized();
             }
             account = authenticated.get();
-            if ("offline".equals(request.getParameter("access_type"))) {
+            if ("offline".equals(form.value("access_type"))) {
                 refreshToken = tokens.issueRefreshToken(account);
             }
         } else if ("refresh_token".equals(grantType)) {
-            refreshToken = request.getParameter("refresh_token");
+            refreshToken = form.value("refresh_token");
             Optional<Account> refreshed = refreshToken == null ? Optional.empty() : accountForRefresh(refreshToken);
             if (refreshed.isEmpty()) {
                 audit.record(null, "refresh", null, request.getRemoteAddr(), "denied");
@@ -132,8 +152,6 @@ class TokenEndpoint {
             return error(HttpStatus.BAD_REQUEST, "unsupported_grant_type", "grant_type must be password or refresh_token", null);
         }
         Subject subject = Subject.of(account);
-        String[] scopes = request.getParameterValues("scope");
-        List<String> requested = scopes == null ? List.of() : List.of(scopes);
         List<Scope> granted = grant(subject, requested);
         TokenService.IssuedToken token = tokens.issueAccessToken(subject, granted);
         Map<String, Object> body = new TokenResponseBody();
@@ -185,6 +203,66 @@ class TokenEndpoint {
             }
         }
         return granted;
+    }
+
+    private ResponseEntity<Map<String, Object>> tooManyScopes(int asked) {
+        return error(HttpStatus.BAD_REQUEST, "invalid_scope", "a token request may ask for at most " + properties.maxScopesPerRequest()
+                + " scopes (registry.auth.max-scopes-per-request), this one asks for " + asked
+                + "; ask for fewer, or fetch several tokens", null);
+    }
+
+    /**
+     * The query and the body of a form POST, read here rather than by the container: Tomcat reads a form of
+     * up to 2 MB (its maxPostSize) before it refuses one, and refused the larger ones with a 98-line stack
+     * trace in the log. Here at most {@code maxBytes} are read, counted as they arrive (chunked bodies too).
+     */
+    private record Form(Map<String, List<String>> fields) {
+
+        /** The form; empty when the body is larger than {@code maxBytes}. */
+        static Optional<Form> read(HttpServletRequest request, long maxBytes) throws IOException {
+            long declared = request.getContentLengthLong();
+            if (declared > maxBytes) {
+                return Optional.empty();
+            }
+            byte[] body = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (body.length > maxBytes) {
+                return Optional.empty();
+            }
+            Map<String, List<String>> fields = new LinkedHashMap<>();
+            parse(request.getQueryString(), fields);
+            parse(new String(body, StandardCharsets.US_ASCII), fields);
+            return Optional.of(new Form(fields));
+        }
+
+        /** application/x-www-form-urlencoded; a malformed %-escape throws IllegalArgumentException. */
+        private static void parse(String encoded, Map<String, List<String>> fields) {
+            if (encoded == null || encoded.isEmpty()) {
+                return;
+            }
+            for (String pair : encoded.split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int equals = pair.indexOf('=');
+                String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+                String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+                fields.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+            }
+        }
+
+        String value(String name) {
+            List<String> values = fields.get(name);
+            return values == null ? null : values.getFirst();
+        }
+
+        List<String> values(String name) {
+            return fields.getOrDefault(name, List.of());
+        }
+
+        @Override
+        public String toString() { // holds a password or refresh token
+            return "Form" + fields.keySet();
+        }
     }
 
     private static Optional<String[]> basicCredentials(HttpServletRequest request) {

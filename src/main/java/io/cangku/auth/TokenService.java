@@ -41,7 +41,10 @@ import java.util.UUID;
  * {@code access: [{"type","name","actions"}]}; refresh tokens carry {@code token_use: refresh} and no access,
  * and each kind is refused where the other is expected. Verification accepts only ES256/RS256 signatures by
  * a known key ({@code alg: none} and foreign keys fail), checks issuer, audience and time, with a small
- * clock skew.
+ * clock skew. A token may not live longer than this registry issues them ({@code exp - iat} at most
+ * {@code token-ttl}, or {@code refresh-token-ttl} for refresh tokens, plus the skew) nor be issued in the
+ * future: a signing key read from storage or a backup once minted an administrator token valid for 100
+ * years, and it was accepted.
  */
 @Service
 public class TokenService {
@@ -55,7 +58,7 @@ public class TokenService {
     private final AuthProperties properties;
     /** Verified access tokens by their text: a token's meaning never changes before it expires. */
     private final Cache<String, VerifiedToken> verified = Caffeine.newBuilder()
-            .maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).build();
+            .maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).recordStats().build();
 
     public TokenService(TokenKeys keys, AuthProperties properties) {
         this.keys = keys;
@@ -133,7 +136,7 @@ public class TokenService {
         if (cached != null) {
             return cached.expiresAt().plus(CLOCK_SKEW).isAfter(Instant.now()) ? Optional.of(cached) : Optional.empty();
         }
-        Optional<JWTClaimsSet> claims = verify(token);
+        Optional<JWTClaimsSet> claims = verify(token, properties.tokenTtl());
         if (claims.isEmpty() || claims.get().getClaim(TOKEN_USE) != null) {
             return Optional.empty();
         }
@@ -144,7 +147,7 @@ public class TokenService {
 
     /** The refresh token's account name and issue time, or empty when it is not a valid refresh token. */
     public Optional<RefreshClaims> verifyRefreshToken(String token) {
-        return verify(token)
+        return verify(token, properties.refreshTokenTtl())
                 .filter(c -> REFRESH.equals(c.getClaim(TOKEN_USE)))
                 .filter(c -> c.getSubject() != null && !c.getSubject().isEmpty())
                 .map(c -> new RefreshClaims(c.getSubject(), c.getIssueTime().toInstant(), credentialsClaim(c)));
@@ -181,7 +184,7 @@ public class TokenService {
         return jwt.serialize();
     }
 
-    private Optional<JWTClaimsSet> verify(String token) {
+    private Optional<JWTClaimsSet> verify(String token, Duration maxLifetime) {
         try {
             // SignedJWT.parse refuses unsecured ("alg": "none") tokens outright
             SignedJWT jwt = SignedJWT.parse(token);
@@ -205,6 +208,12 @@ public class TokenService {
                     || claims.getExpirationTime() == null || claims.getIssueTime() == null
                     || !claims.getExpirationTime().toInstant().plus(CLOCK_SKEW).isAfter(now)
                     || (claims.getNotBeforeTime() != null && claims.getNotBeforeTime().toInstant().minus(CLOCK_SKEW).isAfter(now))) {
+                return Optional.empty();
+            }
+            Instant issuedAt = claims.getIssueTime().toInstant();
+            Instant expiresAt = claims.getExpirationTime().toInstant();
+            if (issuedAt.minus(CLOCK_SKEW).isAfter(now)
+                    || Duration.between(issuedAt, expiresAt).compareTo(maxLifetime.plus(CLOCK_SKEW)) > 0) {
                 return Optional.empty();
             }
             return Optional.of(claims);

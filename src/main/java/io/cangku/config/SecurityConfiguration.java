@@ -9,9 +9,11 @@ import io.cangku.oci.OciError;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -28,7 +30,9 @@ import java.util.Map;
  * then everything else, where {@code /v2} requests carry registry tokens that the {@code /v2} access check
  * evaluates per request (so its 401 can name the scope) and {@code /token} hands them out.
  */
+// Not in the gc command, which runs without a web server.
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication
 class SecurityConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
@@ -49,7 +53,9 @@ class SecurityConfiguration {
         return http.authenticationManager(new ProviderManager(accounts))
                 .httpBasic(b -> b.authenticationEntryPoint(entryPoint))
                 .exceptionHandling(e -> e.authenticationEntryPoint(entryPoint))
-                .authorizeHttpRequests(a -> a.anyRequest().hasRole("ADMIN"))
+                // deleting a repository is also for whoever may delete in it: RepositoriesApi checks that
+                .authorizeHttpRequests(a -> a.requestMatchers(HttpMethod.DELETE, "/api/repositories/**").authenticated()
+                        .anyRequest().hasRole("ADMIN"))
                 .build();
     }
 

@@ -8,7 +8,7 @@ import io.cangku.auth.Group;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
-import jakarta.validation.constraints.Size;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -24,9 +24,9 @@ import org.springframework.web.server.ResponseStatusException;
 import java.io.IOException;
 import java.security.Principal;
 import java.security.SecureRandom;
+import java.util.Base64;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 
 /** Users, robot accounts and groups: {@code /api/users}, {@code /api/robots}, {@code /api/groups}. */
@@ -37,11 +37,13 @@ class AccountsApi {
     private final AccountDirectory directory;
     private final Credentials credentials;
     private final AuditLog audit;
+    private final RobotAccounts robots;
 
-    AccountsApi(AccountDirectory directory, Credentials credentials, AuditLog audit) {
+    AccountsApi(AccountDirectory directory, Credentials credentials, AuditLog audit, RobotAccounts robots) {
         this.directory = directory;
         this.credentials = credentials;
         this.audit = audit;
+        this.robots = robots;
     }
 
     /** An account as the API shows it: never the password hash. */
@@ -52,24 +54,32 @@ class AccountsApi {
         }
     }
 
-    /** {@code admin} is a {@code Boolean} so that leaving it out means false: Jackson 3 refuses a missing primitive. */
-    record NewUser(@NotBlank String name, @NotBlank @Size(min = 8, max = 256) String password, List<String> groups,
-                   Boolean admin) {
+    /**
+     * {@code admin} is a {@code Boolean} so that leaving it out means false: Jackson 3 refuses a missing
+     * primitive. The password carries no validation annotation: a failed constraint puts the rejected value
+     * into the exception's message, and Spring logged that message, password and all. It is checked in code
+     * ({@link Credentials#problemWith}), whose message never holds it.
+     */
+    record NewUser(@NotBlank String name, String password, List<String> groups, Boolean admin) {
         @Override
         public String toString() {
             return "NewUser[name=" + name + "]";
         }
     }
 
-    record UserUpdate(@Size(min = 8, max = 256) String password, List<String> groups, Boolean admin) {
+    record UserUpdate(String password, List<String> groups, Boolean admin) {
         @Override
         public String toString() {
             return "UserUpdate[groups=" + groups + ", admin=" + admin + "]";
         }
     }
 
-    record NewRobot(@NotBlank String name, List<String> groups, Duration expiresIn) {
+    /** {@code expiresIn} as configuration writes durations ({@code 90d}, {@code 12h}) or ISO-8601 ({@code P90D}). */
+    record NewRobot(@NotBlank String name, List<String> groups, String expiresIn) {
     }
+
+    private static final Duration DEFAULT_ROBOT_LIFETIME = Duration.ofDays(90);
+    private static final Duration MAX_ROBOT_LIFETIME = Duration.ofDays(3650);
 
     record RobotCreated(String name, String secret, Instant expiresAt) {
         @Override
@@ -91,14 +101,12 @@ class AccountsApi {
     @PostMapping("/users")
     ResponseEntity<AccountView> createUser(@Valid @RequestBody NewUser body, Principal principal, HttpServletRequest request)
             throws IOException {
-        if (directory.findAccount(body.name()).isPresent()) {
-            throw new ResponseStatusException(HttpStatus.CONFLICT, "user " + body.name() + " already exists");
-        }
+        requireAcceptable(body.password());
         Instant now = Instant.now();
         Account account = new Account(body.name(), credentials.hash(body.password()), body.groups(),
                 Boolean.TRUE.equals(body.admin()), false,
                 null, now, now, false);
-        directory.saveAccount(account);
+        directory.createAccount(account);
         audit.record(principal.getName(), "create-user", body.name(), request.getRemoteAddr(), "ok");
         return ResponseEntity.status(HttpStatus.CREATED).body(AccountView.of(account));
     }
@@ -107,6 +115,9 @@ class AccountsApi {
     AccountView updateUser(@PathVariable String name, @Valid @RequestBody UserUpdate body, Principal principal,
                            HttpServletRequest request) throws IOException {
         Account account = directory.findAccount(name).orElseThrow(() -> notFound("user " + name));
+        if (body.password() != null) {
+            requireAcceptable(body.password());
+        }
         Instant now = Instant.now();
         Account updated = new Account(account.name(),
                 body.password() == null ? account.passwordHash() : credentials.hash(body.password()),
@@ -135,20 +146,14 @@ class AccountsApi {
     @PostMapping("/robots")
     ResponseEntity<RobotCreated> createRobot(@Valid @RequestBody NewRobot body, Principal principal, HttpServletRequest request)
             throws IOException {
-        if (directory.findAccount(body.name()).isPresent()) {
-            throw new ResponseStatusException(HttpStatus.CONFLICT, "account " + body.name() + " already exists");
-        }
-        Duration lifetime = body.expiresIn() == null ? Duration.ofDays(90) : body.expiresIn();
-        if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(Duration.ofDays(3650)) > 0) {
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "expiresIn must be between 1 second and 10 years");
-        }
+        Duration lifetime = robotLifetime(body.expiresIn());
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         Instant now = Instant.now();
         Account robot = new Account(body.name(), credentials.hash(secret), body.groups(), false, true, now.plus(lifetime),
                 now, now, false);
-        directory.saveAccount(robot);
+        directory.createAccount(robot);
         audit.record(principal.getName(), "create-robot", body.name(), request.getRemoteAddr(), "ok");
         return ResponseEntity.status(HttpStatus.CREATED).body(new RobotCreated(robot.name(), secret, robot.expiresAt()));
     }
@@ -174,6 +179,30 @@ class AccountsApi {
         }
         audit.record(principal.getName(), "delete-group", name, request.getRemoteAddr(), "ok");
         return ResponseEntity.noContent().build();
+    }
+
+    private static void requireAcceptable(String password) {
+        Credentials.problemWith(password).ifPresent(problem -> {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, problem);
+        });
+    }
+
+    static Duration robotLifetime(String expiresIn) {
+        if (expiresIn == null || expiresIn.isBlank()) {
+            return DEFAULT_ROBOT_LIFETIME;
+        }
+        Duration lifetime;
+        try {
+            // the parser of configuration's durations: 90d, 12h, 30m, and ISO-8601 (P90D, PT12H)
+            lifetime = DurationStyle.detectAndParse(expiresIn.trim());
+        } catch (IllegalArgumentException e) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
+                    "expiresIn is a duration such as 90d, 12h or 30m, or ISO-8601 such as P90D or PT12H");
+        }
+        if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(MAX_ROBOT_LIFETIME) > 0) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "expiresIn must be between 1 second and 10 years (3650d)");
+        }
+        return lifetime;
     }
 
     static ResponseStatusException notFound(String what) {

@@ -4,7 +4,6 @@ import io.cangku.auth.AccessRule;
 import io.cangku.auth.AccountDirectory;
 import io.cangku.auth.AuditEvent;
 import io.cangku.auth.AuditLog;
-import io.cangku.auth.Scope;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -21,6 +20,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.util.UriComponentsBuilder;
 
 import java.io.IOException;
 import java.security.Principal;
@@ -36,6 +36,7 @@ import java.util.UUID;
 class RulesApi {
 
     private static final int MAX_AUDIT_PAGE = 1000;
+    private static final Duration DEFAULT_AUDIT_SPAN = Duration.ofDays(30);
 
     private final AccountDirectory directory;
     private final AuditLog audit;
@@ -83,20 +84,40 @@ class RulesApi {
         return ResponseEntity.noContent().build();
     }
 
+    /**
+     * The newest events first, {@code limit} at a time, back to {@code since} (default: 30 days ago). When
+     * there are older ones, a {@code Link: <...&before=CURSOR>; rel="next"} header points to the next page, as
+     * the registry's own listings do (distribution-spec, tags list).
+     */
     @GetMapping("/audit")
-    List<AuditEvent> audit(@RequestParam(required = false) Instant since,
-                           @RequestParam(defaultValue = "100") int limit) throws IOException {
-        Instant from = since == null ? Instant.now().minus(Duration.ofDays(1)) : since;
-        return audit.list(from, Math.max(1, Math.min(limit, MAX_AUDIT_PAGE)));
+    ResponseEntity<List<AuditEvent>> audit(@RequestParam(required = false) Instant since,
+                                           @RequestParam(required = false) String before,
+                                           @RequestParam(defaultValue = "100") int limit) throws IOException {
+        if (before != null && !AuditLog.isCursor(before)) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
+                    "before is the cursor from the Link header of the previous page, not '" + abbreviate(before) + "'");
+        }
+        Instant from = since == null ? Instant.now().minus(DEFAULT_AUDIT_SPAN) : since;
+        int size = Math.max(1, Math.min(limit, MAX_AUDIT_PAGE));
+        AuditLog.AuditPage page = audit.newest(from, before, size);
+        ResponseEntity.BodyBuilder response = ResponseEntity.ok();
+        if (page.next() != null) {
+            String next = UriComponentsBuilder.fromPath("/api/audit").queryParam("limit", size)
+                    .queryParamIfPresent("since", java.util.Optional.ofNullable(since)).queryParam("before", page.next())
+                    .build().encode().toUriString();
+            response.header("Link", "<" + next + ">; rel=\"next\"");
+        }
+        return response.body(page.events());
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 40 ? text.substring(0, 40) + "…" : text;
     }
 
     private static AccessRule toRule(String id, RuleRequest body) {
-        if (!Scope.REPOSITORY_ACTIONS.containsAll(body.actions())) {
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "actions are pull, push and delete");
-        }
-        if (!body.repositories().matches("[a-z0-9._/*?-]{1,255}")) {
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
-                    "repositories is a glob of repository names: lowercase letters, digits, . _ - / and * ? wildcards");
+        String problem = RuleValidation.problem(body.repositories(), body.actions());
+        if (problem != null) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, problem);
         }
         return new AccessRule(id, body.repositories(), body.users(), body.groups(), Boolean.TRUE.equals(body.anonymous()),
                 body.actions(), false);

@@ -7,6 +7,7 @@ import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
 import io.cangku.storage.ObjectInfo;
+import io.cangku.storage.ObjectNotFoundException;
 import io.cangku.storage.ObjectStore;
 import io.cangku.storage.StorageKey;
 import io.cangku.storage.StorageLayout;
@@ -15,56 +16,74 @@ import org.springframework.stereotype.Service;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Content-addressed blobs, stored once under {@code blobs/} and served through a repository only when the
- * repository links them. Linking records when the repository last vouched for the blob, which the garbage
- * collector's grace period relies on.
+ * The one owner of content-addressed bytes ({@code blobs/}) and of what a repository links to them: layer
+ * links, manifest revisions, and the per-digest use markers and deletion intents through which writers and
+ * the garbage collector stay out of each other's way (the protocol is written down in the {@code io.cangku.gc}
+ * package's Javadoc). Every other class reaches these keys through here.
+ *
+ * <p>Read paths (GET, HEAD) may answer from the stat cache; write paths (upload completion, mount, manifest
+ * PUT) always ask storage, because a blob another replica collected must not look present there.
  */
 @Service
 public class BlobService {
 
-    /**
-     * A link younger than this is not rewritten when a client relies on it again (HEAD before push, a
-     * manifest naming it): it is fresh enough for any garbage-collection grace period, and skipping the
-     * write keeps a HEAD a read.
-     */
-    static final Duration LINK_REFRESH_AFTER = Duration.ofMinutes(10);
+    private static final int MAX_REVISION_BYTES = 1024;
 
     private final ObjectStore store;
     private final RepositoryCatalog catalog;
+    private final ReliancePolicy reliance;
+    private final Clock clock;
     /**
-     * Sizes of blobs by digest: content-addressed, so never wrong while the blob exists. A blob only
-     * disappears through garbage collection after its grace period, and the short expiry bounds how long
-     * a replica could believe in a collected blob.
+     * Sizes of blobs by digest, for read paths only: content-addressed, so never wrong while the blob exists,
+     * and a collected blob's entry is dropped on the first failed read. Write paths never trust it.
      */
     private final Cache<Digest, BlobInfo> blobs = Caffeine.newBuilder()
-            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(5)).build();
+            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(5)).recordStats().build();
+    /**
+     * Digests whose use marker this replica wrote recently, so a burst of HEADs writes it once. Only ever
+     * spares a write on a read path; manifest PUTs check storage.
+     */
+    private final Cache<Digest, Boolean> recentlyMarked;
 
-    public BlobService(ObjectStore store, RepositoryCatalog catalog) {
+    public BlobService(ObjectStore store, RepositoryCatalog catalog, ReliancePolicy reliance, Clock clock) {
         this.store = store;
         this.catalog = catalog;
+        this.reliance = reliance;
+        this.clock = clock;
+        this.recentlyMarked = Caffeine.newBuilder().maximumSize(100_000)
+                .expireAfterWrite(reliance.refreshAfter().dividedBy(2)).build();
     }
 
-    /** The blob if stored at all, whatever repository links it. */
+    public ReliancePolicy reliance() {
+        return reliance;
+    }
+
+    // ------------------------------------------------------------------ read paths
+
+    /** The blob if stored at all, whatever repository links it (may answer from the cache). */
     public Optional<BlobInfo> stat(Digest digest) throws IOException {
         BlobInfo cached = blobs.getIfPresent(digest);
         if (cached != null) {
             return Optional.of(cached);
         }
-        Optional<ObjectInfo> info = store.stat(StorageLayout.blob(digest));
-        info.ifPresent(i -> blobs.put(digest, new BlobInfo(digest, i.sizeBytes())));
-        return info.map(i -> new BlobInfo(digest, i.sizeBytes()));
+        return statStored(digest);
     }
 
     /**
      * The blob when {@code repository} may serve it: linked as a layer or config, or held as a manifest
-     * (some clients fetch manifests through the blob endpoint). Refreshes an old link, since a client that
-     * asks usually means to rely on the answer (a HEAD before skipping an upload).
+     * (some clients fetch manifests through the blob endpoint). A client that HEADs a blob usually means to
+     * rely on the answer (it skips the upload), so this refreshes an old link and the digest's use marker.
      */
     public Optional<BlobInfo> statInRepository(RepositoryName repository, Digest digest) throws IOException {
         Optional<ObjectInfo> link = store.stat(StorageLayout.layerLink(repository, digest));
@@ -72,43 +91,22 @@ public class BlobService {
             return Optional.empty();
         }
         Optional<BlobInfo> blob = stat(digest);
-        if (blob.isPresent() && link.isPresent()) {
-            refreshLinkIfOld(repository, digest, link.get());
+        if (blob.isPresent()) {
+            if (link.isPresent()) {
+                refreshIfOld(StorageLayout.layerLink(repository, digest), link.get());
+            }
+            if (recentlyMarked.getIfPresent(digest) == null) {
+                markUsedInStorage(digest);
+            }
         }
         return blob;
-    }
-
-    /** True when the repository links the blob and the blob exists; refreshes an old link. */
-    public boolean isLinked(RepositoryName repository, Digest digest) throws IOException {
-        Optional<ObjectInfo> link = store.stat(StorageLayout.layerLink(repository, digest));
-        if (link.isEmpty() || stat(digest).isEmpty()) {
-            return false;
-        }
-        refreshLinkIfOld(repository, digest, link.get());
-        return true;
-    }
-
-    /** Links an existing blob into the repository (after an upload or a mount), recording the time. */
-    public void link(RepositoryName repository, Digest digest) throws IOException {
-        store.writeSmall(StorageLayout.layerLink(repository, digest), new byte[0]);
-        catalog.register(repository);
-    }
-
-    /** Removes the repository's link; the bytes stay until garbage collection finds them unused. */
-    public boolean unlink(RepositoryName repository, Digest digest) throws IOException {
-        StorageKey link = StorageLayout.layerLink(repository, digest);
-        if (store.stat(link).isEmpty()) {
-            return false;
-        }
-        store.delete(link);
-        return true;
     }
 
     /** Opens a byte range of the blob; the caller closes the stream. */
     public InputStream open(Digest digest, long offset, long length) throws IOException {
         try {
             return store.read(StorageLayout.blob(digest), offset, length);
-        } catch (io.cangku.storage.ObjectNotFoundException e) {
+        } catch (ObjectNotFoundException e) {
             blobs.invalidate(digest);
             throw new RegistryException(OciError.BLOB_UNKNOWN, "blob " + digest + " is no longer stored");
         }
@@ -124,19 +122,256 @@ public class BlobService {
         return store.localFile(StorageLayout.blob(digest));
     }
 
-    /** Records a blob just published by an upload. */
-    void remember(BlobInfo blob) {
-        blobs.put(blob.digest(), blob);
-    }
-
-    /** Small blobs (manifests) read whole, bounded. */
-    Optional<byte[]> readSmall(Digest digest, int maxBytes) throws IOException {
+    /** Small blobs (manifests) read whole, bounded; empty when not stored. */
+    public Optional<byte[]> readSmall(Digest digest, int maxBytes) throws IOException {
         return store.readSmall(StorageLayout.blob(digest), maxBytes);
     }
 
-    private void refreshLinkIfOld(RepositoryName repository, Digest digest, ObjectInfo link) throws IOException {
-        if (link.lastModified().isBefore(Instant.now().minus(LINK_REFRESH_AFTER))) {
-            store.writeSmall(StorageLayout.layerLink(repository, digest), new byte[0]);
+    // ------------------------------------------------------------------ write paths
+
+    /**
+     * Publishes a verified upload at its content address and links it into the repository. When the blob is
+     * stored already (another push), the upload's bytes are dropped, unless the collector is deciding on the
+     * digest right now: then this upload's bytes replace it, so that what the client just sent is kept.
+     */
+    BlobInfo publishUpload(RepositoryName repository, StorageKey sealedUpload, Digest digest, long sizeBytes)
+            throws IOException {
+        markUsed(digest);
+        if (statStored(digest).isPresent() && !deletionIntended(digest)) {
+            store.deleteAppendable(sealedUpload);
+        } else {
+            store.move(sealedUpload, StorageLayout.blob(digest));
         }
+        BlobInfo blob = new BlobInfo(digest, sizeBytes);
+        blobs.put(digest, blob);
+        store.writeSmall(StorageLayout.layerLink(repository, digest), new byte[0]);
+        catalog.register(repository);
+        return blob;
+    }
+
+    /**
+     * Links a blob that {@code source} holds into {@code target} (a cross-repository mount); false when
+     * {@code source} does not hold it, so the client uploads instead.
+     */
+    public boolean mount(RepositoryName source, RepositoryName target, Digest digest) throws IOException {
+        if (store.stat(StorageLayout.layerLink(source, digest)).isEmpty()) {
+            return false;
+        }
+        markUsed(digest);
+        if (statStored(digest).isEmpty() || deletionIntended(digest)) {
+            return false;
+        }
+        store.writeSmall(StorageLayout.layerLink(target, digest), new byte[0]);
+        catalog.register(target);
+        return true;
+    }
+
+    /** Stores a manifest's bytes at their content address unless already there (checked in storage). */
+    void storeManifestBytes(Digest digest, byte[] body) throws IOException {
+        markUsed(digest);
+        if (statStored(digest).isEmpty() || deletionIntended(digest)) {
+            store.writeSmall(StorageLayout.blob(digest), body);
+        }
+    }
+
+    /**
+     * A manifest being pushed into {@code repository} names {@code digest} as a config or layer: it must be
+     * linked there and stored. Refreshes the link and the use marker, so a collection that starts now keeps
+     * it; {@link #verifyLayer} confirms afterwards that no collection took it meanwhile.
+     */
+    void relyOnLayer(RepositoryName repository, Digest digest, String role) throws IOException {
+        StorageKey linkKey = StorageLayout.layerLink(repository, digest);
+        Optional<ObjectInfo> link = store.stat(linkKey);
+        if (link.isEmpty() || statStored(digest).isEmpty()) {
+            throw missing(role + " blob " + digest + " is not in " + repository + "; push it before the manifest", digest);
+        }
+        refreshIfOld(linkKey, link.get());
+        markUsedInStorage(digest);
+    }
+
+    /** As {@link #relyOnLayer}, for a manifest an index names as a child: a revision of the repository. */
+    void relyOnChild(RepositoryName repository, Digest digest) throws IOException {
+        StorageKey revision = StorageLayout.manifestRevision(repository, digest);
+        Optional<ObjectInfo> info = store.stat(revision);
+        if (info.isEmpty() || statStored(digest).isEmpty()) {
+            // distribution-spec v1.1, push: a manifest refused for a missing reference, a manifest or a blob,
+            // MUST result in MANIFEST_BLOB_UNKNOWN
+            throw missing("the index references manifest " + digest + ", which is not in " + repository + "; push it first", digest);
+        }
+        markUsedInStorage(digest);
+    }
+
+    /**
+     * After the manifest's revision is written: the layer is still linked and stored, and no collector is
+     * deciding on it. If any of that fails, the manifest must not be acknowledged.
+     */
+    void verifyLayer(RepositoryName repository, Digest digest, String role) throws IOException {
+        if (deletionIntended(digest) || store.stat(StorageLayout.layerLink(repository, digest)).isEmpty()
+                || statStored(digest).isEmpty()) {
+            throw missing(role + " blob " + digest + " was removed from " + repository
+                    + " by garbage collection while the manifest was pushed; push the blob again", digest);
+        }
+    }
+
+    /** As {@link #verifyLayer}, for an index child. */
+    void verifyChild(RepositoryName repository, Digest digest) throws IOException {
+        if (deletionIntended(digest) || store.stat(StorageLayout.manifestRevision(repository, digest)).isEmpty()
+                || statStored(digest).isEmpty()) {
+            throw missing("manifest " + digest + " was removed from " + repository
+                    + " while the index was pushed; push it again", digest);
+        }
+    }
+
+    /** After a manifest's own revision is written: its bytes are still stored and not being collected. */
+    void verifyManifestBytes(Digest digest) throws IOException {
+        if (deletionIntended(digest) || statStored(digest).isEmpty()) {
+            throw missing("manifest " + digest + " was collected while it was pushed; push it again", digest);
+        }
+    }
+
+    /** Removes the repository's link; the bytes stay until garbage collection finds them unused. */
+    public boolean unlink(RepositoryName repository, Digest digest) throws IOException {
+        StorageKey link = StorageLayout.layerLink(repository, digest);
+        if (store.stat(link).isEmpty()) {
+            return false;
+        }
+        store.delete(link);
+        return true;
+    }
+
+    // ------------------------------------------------------------------ manifest revisions
+
+    /** Records that the repository holds the manifest (rewriting it refreshes its time). */
+    void writeRevision(RepositoryName repository, Digest digest, String mediaType) throws IOException {
+        store.writeSmall(StorageLayout.manifestRevision(repository, digest), mediaType.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public boolean hasRevision(RepositoryName repository, Digest digest) throws IOException {
+        return store.stat(StorageLayout.manifestRevision(repository, digest)).isPresent();
+    }
+
+    /** The media type the revision was pushed with; empty when the repository does not hold the manifest. */
+    public Optional<String> revisionMediaType(RepositoryName repository, Digest digest) throws IOException {
+        return store.readSmall(StorageLayout.manifestRevision(repository, digest), MAX_REVISION_BYTES)
+                .map(b -> new String(b, StandardCharsets.UTF_8));
+    }
+
+    void deleteRevision(RepositoryName repository, Digest digest) throws IOException {
+        store.delete(StorageLayout.manifestRevision(repository, digest));
+    }
+
+    // ------------------------------------------------------------------ the collector's side
+
+    /** What the collector removes for one digest, and the times that would keep it. */
+    public record Removal(Digest digest, List<StorageKey> objects, boolean withUseMarker) {
+    }
+
+    /**
+     * The collector's deletion step (see the gc package's protocol): writes a deletion intent for every
+     * digest, then re-reads each digest's use marker and the objects themselves, and deletes only what is
+     * still older than {@code cutoff}. A writer that relied on a digest before the intent appeared left a
+     * fresh use marker, which this re-read sees; one that comes after sees the intent and refuses. Returns
+     * the removals carried out.
+     */
+    public List<Removal> deleteUnlessRelied(List<Removal> removals, Instant cutoff, String runId) throws IOException {
+        if (removals.isEmpty()) {
+            return List.of();
+        }
+        Instant started = clock.instant();
+        byte[] intent = runId.getBytes(StandardCharsets.UTF_8);
+        List<StorageKey> intents = new ArrayList<>(removals.size());
+        List<Removal> done = new ArrayList<>();
+        try {
+            for (Removal removal : removals) {
+                StorageKey key = StorageLayout.deletionIntent(removal.digest());
+                intents.add(key);
+                store.writeSmall(key, intent);
+            }
+            List<StorageKey> doomed = new ArrayList<>();
+            for (Removal removal : removals) {
+                if (!isOlderThan(StorageLayout.useMarker(removal.digest()), cutoff)) {
+                    continue;
+                }
+                boolean stale = true;
+                for (StorageKey object : removal.objects()) {
+                    stale &= isOlderThan(object, cutoff);
+                }
+                if (stale) {
+                    doomed.addAll(removal.objects());
+                    if (removal.withUseMarker()) {
+                        doomed.add(StorageLayout.useMarker(removal.digest()));
+                    }
+                    done.add(removal);
+                }
+            }
+            // Writers ignore an intent older than its validity; a collector slower than half of it (a long
+            // pause) must not act on intents writers may already disregard.
+            if (Duration.between(started, clock.instant()).compareTo(reliance.intentValidity().dividedBy(2)) > 0) {
+                throw new IOException("deleting " + removals.size() + " objects took longer than half the deletion-intent "
+                        + "validity; nothing deleted in this batch");
+            }
+            store.deleteBatch(doomed);
+            for (Removal removal : done) {
+                if (removal.withUseMarker()) {
+                    blobs.invalidate(removal.digest());
+                    recentlyMarked.invalidate(removal.digest());
+                }
+            }
+            return done;
+        } finally {
+            store.deleteBatch(intents);
+        }
+    }
+
+    /** Fails closed: an object that cannot be stat'ed counts as fresh (kept). Absent counts as old. */
+    private boolean isOlderThan(StorageKey key, Instant cutoff) throws IOException {
+        Optional<ObjectInfo> info = store.stat(key);
+        return info.isEmpty() || info.get().lastModified().isBefore(cutoff);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private Optional<BlobInfo> statStored(Digest digest) throws IOException {
+        Optional<ObjectInfo> info = store.stat(StorageLayout.blob(digest));
+        if (info.isEmpty()) {
+            blobs.invalidate(digest);
+            return Optional.empty();
+        }
+        BlobInfo blob = new BlobInfo(digest, info.get().sizeBytes());
+        blobs.put(digest, blob);
+        return Optional.of(blob);
+    }
+
+    /** A collector is deciding on the digest (an intent younger than its validity exists). */
+    private boolean deletionIntended(Digest digest) throws IOException {
+        Optional<ObjectInfo> intent = store.stat(StorageLayout.deletionIntent(digest));
+        return intent.isPresent()
+                && intent.get().lastModified().isAfter(clock.instant().minus(reliance.intentValidity()));
+    }
+
+    /** Writes the use marker (paths that write anyway). */
+    private void markUsed(Digest digest) throws IOException {
+        store.writeSmall(StorageLayout.useMarker(digest), new byte[0]);
+        recentlyMarked.put(digest, Boolean.TRUE);
+    }
+
+    /** Writes the use marker unless storage shows a fresh one (write paths: never trusts the cache). */
+    private void markUsedInStorage(Digest digest) throws IOException {
+        StorageKey marker = StorageLayout.useMarker(digest);
+        Optional<ObjectInfo> info = store.stat(marker);
+        if (info.isEmpty() || info.get().lastModified().isBefore(clock.instant().minus(reliance.refreshAfter()))) {
+            store.writeSmall(marker, new byte[0]);
+        }
+        recentlyMarked.put(digest, Boolean.TRUE);
+    }
+
+    private void refreshIfOld(StorageKey key, ObjectInfo info) throws IOException {
+        if (info.lastModified().isBefore(clock.instant().minus(reliance.refreshAfter()))) {
+            store.writeSmall(key, new byte[0]);
+        }
+    }
+
+    private static RegistryException missing(String message, Digest digest) {
+        return new RegistryException(OciError.MANIFEST_BLOB_UNKNOWN, message, Map.of("digest", digest.toString()));
     }
 }

@@ -9,14 +9,15 @@ import io.cangku.oci.Reference;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
 import io.cangku.oci.Tag;
-import io.cangku.storage.ObjectStore;
-import io.cangku.storage.StorageKey;
-import io.cangku.storage.StorageLayout;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
@@ -27,9 +28,7 @@ import java.util.Optional;
 @Service
 public class ManifestService {
 
-    private static final int MAX_LINK_BYTES = 1024;
-
-    private final ObjectStore store;
+    private final Clock clock;
     private final BlobService blobs;
     private final TagService tags;
     private final ReferrersService referrers;
@@ -39,9 +38,9 @@ public class ManifestService {
     /** Manifest bytes by digest: content-addressed, so they cannot change. */
     private final Cache<Digest, byte[]> manifestBytes;
 
-    public ManifestService(ObjectStore store, BlobService blobs, TagService tags, ReferrersService referrers,
-                           RepositoryCatalog catalog, JsonMapper json, RegistryProperties properties) {
-        this.store = store;
+    public ManifestService(BlobService blobs, TagService tags, ReferrersService referrers,
+                           RepositoryCatalog catalog, JsonMapper json, RegistryProperties properties, Clock clock) {
+        this.clock = clock;
         this.blobs = blobs;
         this.tags = tags;
         this.referrers = referrers;
@@ -50,7 +49,7 @@ public class ManifestService {
         this.maxManifestBytes = (int) Math.min(Integer.MAX_VALUE - 16, properties.manifests().maxSize().toBytes());
         this.manifestBytes = Caffeine.newBuilder()
                 .maximumWeight(64L * 1024 * 1024)
-                .<Digest, byte[]>weigher((digest, bytes) -> bytes.length)
+                .<Digest, byte[]>weigher((digest, bytes) -> bytes.length).recordStats()
                 .build();
     }
 
@@ -65,6 +64,13 @@ public class ManifestService {
     /**
      * Stores a manifest under a tag or digest reference. Everything it references must already be in the
      * repository, except its subject, which may arrive later.
+     *
+     * <p>Order matters, for a crash at any point and for a garbage collection running meanwhile (see the gc
+     * package): rely on every reference (refreshing its link and use marker), store the bytes, write the
+     * revision and the referrer entry, verify that no reference was collected in between, and only then move
+     * the tag and acknowledge. A half-finished push leaves at worst an unreferenced blob or an untagged
+     * revision; a reference collected in between is refused with MANIFEST_BLOB_UNKNOWN, and the client pushes
+     * it again.
      */
     public PutResult put(RepositoryName repository, Reference reference, String contentType, byte[] body) throws IOException {
         if (body.length > maxManifestBytes) {
@@ -83,25 +89,102 @@ public class ManifestService {
             case Tag tag -> Digest.sha256Of(body);
         };
         ParsedManifest manifest = ParsedManifest.parse(json, body, contentType);
-        requireReferencesPresent(repository, manifest);
-
-        // Order matters for a crash at any point: bytes, then revision link, then referrer entry, then tag.
-        // A half-finished push leaves at worst an unreferenced blob or an untagged revision.
-        if (blobs.stat(digest).isEmpty()) {
-            store.writeSmall(StorageLayout.blob(digest), body);
-        }
-        manifestBytes.put(digest, body);
-        store.writeSmall(StorageLayout.manifestRevision(repository, digest), manifest.mediaType().getBytes(StandardCharsets.UTF_8));
-        catalog.register(repository);
         Optional<Digest> subject = Optional.ofNullable(manifest.subject()).map(s -> Digest.parse(s.digest()));
-        if (subject.isPresent()) {
-            referrers.add(repository, subject.get(), new Descriptor(manifest.mediaType(), digest.toString(), body.length,
-                    manifest.effectiveArtifactType(), manifest.annotations()));
+        Duration budget = blobs.reliance().writeBudget();
+        for (int attempt = 1; ; attempt++) {
+            Instant reliedAt = clock.instant();
+            relyOnReferences(repository, manifest);
+            blobs.storeManifestBytes(digest, body);
+            manifestBytes.put(digest, body);
+            blobs.writeRevision(repository, digest, manifest.mediaType());
+            catalog.register(repository);
+            if (subject.isPresent()) {
+                referrers.add(repository, subject.get(), new Descriptor(manifest.mediaType(), digest.toString(), body.length,
+                        manifest.effectiveArtifactType(), manifest.annotations()));
+            }
+            verifyReferences(repository, manifest, digest);
+            // Marks older than the budget might already look stale to a collection that started meanwhile:
+            // rely on everything again rather than tag what such a run may be about to take.
+            if (Duration.between(reliedAt, clock.instant()).compareTo(budget) <= 0) {
+                break;
+            }
+            if (attempt == 3) {
+                throw new RegistryException(OciError.UNKNOWN, "storage is too slow to push the manifest safely "
+                        + "within the garbage collector's grace period; try again", null, 503, Map.of());
+            }
         }
         if (reference instanceof Tag tag) {
             tags.tag(repository, tag, digest);
+            // A DELETE of this digest that ran between the revision write and the tag write removed the
+            // revision, and its tag sweep came too early to see this tag: write the revision back, so the
+            // acknowledged tag resolves (the PUT is the later of the two).
+            if (!blobs.hasRevision(repository, digest)) {
+                blobs.writeRevision(repository, digest, manifest.mediaType());
+            }
         }
         return new PutResult(digest, subject);
+    }
+
+    /**
+     * What a stored manifest references, for the garbage collector: the blobs it names (config and layers,
+     * with sizes), the manifests it names (an index's children), and its subject. {@code exact} is false when
+     * the bytes no longer pass today's validation (stored under an older rule): then every digest found
+     * anywhere in the JSON counts as both a blob and a child, so nothing it might need is collected.
+     */
+    public record References(Digest digest, long sizeBytes, List<Descriptor> blobs, List<Digest> children,
+                             Optional<Digest> subject, boolean exact) {
+    }
+
+    /**
+     * Reads and parses a stored manifest. Empty when its bytes are not stored; storage failures are thrown,
+     * never taken for absence, so that the collector keeps what it cannot read.
+     */
+    public Optional<References> references(Digest digest, String mediaType) throws IOException {
+        Optional<byte[]> bytes = readBytes(digest);
+        if (bytes.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] body = bytes.get();
+        ParsedManifest manifest = parseStored(body, mediaType);
+        if (manifest == null) {
+            List<Descriptor> found = new ArrayList<>();
+            try {
+                collectDigests(json.readTree(body), found);
+            } catch (tools.jackson.core.JacksonException e) {
+                throw new IOException("stored manifest " + digest + " is not JSON: " + e.getOriginalMessage(), e);
+            }
+            return Optional.of(new References(digest, body.length, found,
+                    found.stream().map(d -> Digest.parse(d.digest())).toList(), Optional.empty(), false));
+        }
+        List<Descriptor> blobRefs = new ArrayList<>(manifest.layers().size() + 1);
+        if (manifest.config() != null) {
+            blobRefs.add(manifest.config());
+        }
+        blobRefs.addAll(manifest.layers());
+        List<Digest> children = manifest.manifests().stream().map(d -> Digest.parse(d.digest())).toList();
+        return Optional.of(new References(digest, body.length, blobRefs, children,
+                Optional.ofNullable(manifest.subject()).map(d -> Digest.parse(d.digest())), true));
+    }
+
+    private static void collectDigests(tools.jackson.databind.JsonNode node, List<Descriptor> found) {
+        if (node == null) {
+            return;
+        }
+        if (node.isObject()) {
+            tools.jackson.databind.JsonNode digest = node.get("digest");
+            if (digest != null && digest.isString()) {
+                try {
+                    Digest parsed = Digest.parse(digest.asString());
+                    long size = node.has("size") && node.get("size").canConvertToLong() ? node.get("size").asLong() : 0;
+                    found.add(new Descriptor(null, parsed.toString(), size, null, null));
+                } catch (RuntimeException e) {
+                    // not a digest: nothing to keep for it
+                }
+            }
+        }
+        for (tools.jackson.databind.JsonNode child : node) {
+            collectDigests(child, found);
+        }
     }
 
     /** The manifest a tag or digest names in the repository. */
@@ -110,7 +193,7 @@ public class ManifestService {
         if (digest.isEmpty()) {
             return Optional.empty();
         }
-        Optional<String> mediaType = revisionMediaType(repository, digest.get());
+        Optional<String> mediaType = blobs.revisionMediaType(repository, digest.get());
         if (mediaType.isEmpty()) {
             return Optional.empty();
         }
@@ -129,22 +212,27 @@ public class ManifestService {
         };
     }
 
+    /**
+     * The revision goes first, then every tag that points at it: a tag written by a concurrent PUT after the
+     * tag sweep finds the revision missing and writes it back (see {@link #put}), so no tag is ever left
+     * listed but unresolvable.
+     */
     private boolean deleteRevision(RepositoryName repository, Digest digest) throws IOException {
-        StorageKey revision = StorageLayout.manifestRevision(repository, digest);
-        if (store.stat(revision).isEmpty()) {
+        Optional<String> mediaType = blobs.revisionMediaType(repository, digest);
+        if (mediaType.isEmpty()) {
             return false;
         }
-        for (Tag tag : tags.tagsPointingAt(repository, digest)) {
-            tags.untag(repository, tag);
-        }
         Optional<byte[]> bytes = readBytes(digest);
+        blobs.deleteRevision(repository, digest);
         if (bytes.isPresent()) {
-            ParsedManifest manifest = parseStored(bytes.get(), revisionMediaType(repository, digest).orElse(null));
+            ParsedManifest manifest = parseStored(bytes.get(), mediaType.get());
             if (manifest != null && manifest.subject() != null) {
                 referrers.remove(repository, Digest.parse(manifest.subject().digest()), digest);
             }
         }
-        store.delete(revision);
+        for (Tag tag : tags.tagsPointingAt(repository, digest)) {
+            tags.untag(repository, tag);
+        }
         return true;
     }
 
@@ -153,11 +241,6 @@ public class ManifestService {
             case Digest digest -> Optional.of(digest);
             case Tag tag -> tags.resolve(repository, tag);
         };
-    }
-
-    private Optional<String> revisionMediaType(RepositoryName repository, Digest digest) throws IOException {
-        return store.readSmall(StorageLayout.manifestRevision(repository, digest), MAX_LINK_BYTES)
-                .map(b -> new String(b, StandardCharsets.UTF_8));
     }
 
     private Optional<byte[]> readBytes(Digest digest) throws IOException {
@@ -178,32 +261,28 @@ public class ManifestService {
         }
     }
 
-    private void requireReferencesPresent(RepositoryName repository, ParsedManifest manifest) throws IOException {
+    private void relyOnReferences(RepositoryName repository, ParsedManifest manifest) throws IOException {
         if (manifest.config() != null) {
-            requireBlob(repository, manifest.config(), "config");
+            blobs.relyOnLayer(repository, Digest.parse(manifest.config().digest()), "config");
         }
         for (int i = 0; i < manifest.layers().size(); i++) {
-            Descriptor layer = manifest.layers().get(i);
-            requireBlob(repository, layer, "layer " + i);
+            blobs.relyOnLayer(repository, Digest.parse(manifest.layers().get(i).digest()), "layer " + i);
         }
         for (Descriptor child : manifest.manifests()) {
-            Digest digest = Digest.parse(child.digest());
-            if (store.stat(StorageLayout.manifestRevision(repository, digest)).isEmpty()) {
-                // distribution-spec v1.1, push: a manifest refused for a missing reference, a manifest or a blob,
-                // MUST result in MANIFEST_BLOB_UNKNOWN
-                throw new RegistryException(OciError.MANIFEST_BLOB_UNKNOWN,
-                        "the index references manifest " + digest + ", which is not in " + repository + "; push it first",
-                        Map.of("digest", digest.toString()));
-            }
+            blobs.relyOnChild(repository, Digest.parse(child.digest()));
         }
     }
 
-    private void requireBlob(RepositoryName repository, Descriptor descriptor, String role) throws IOException {
-        Digest digest = Digest.parse(descriptor.digest());
-        if (!blobs.isLinked(repository, digest)) {
-            throw new RegistryException(OciError.MANIFEST_BLOB_UNKNOWN,
-                    role + " blob " + digest + " is not in " + repository + "; push it before the manifest",
-                    Map.of("digest", digest.toString()));
+    private void verifyReferences(RepositoryName repository, ParsedManifest manifest, Digest digest) throws IOException {
+        blobs.verifyManifestBytes(digest);
+        if (manifest.config() != null) {
+            blobs.verifyLayer(repository, Digest.parse(manifest.config().digest()), "config");
+        }
+        for (int i = 0; i < manifest.layers().size(); i++) {
+            blobs.verifyLayer(repository, Digest.parse(manifest.layers().get(i).digest()), "layer " + i);
+        }
+        for (Descriptor child : manifest.manifests()) {
+            blobs.verifyChild(repository, Digest.parse(child.digest()));
         }
     }
 

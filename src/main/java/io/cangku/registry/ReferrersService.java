@@ -25,6 +25,7 @@ import java.util.Optional;
 public class ReferrersService {
 
     private static final int MAX_DESCRIPTOR_BYTES = 256 * 1024;
+    private static final int FILTERED_LISTING_PAGE = 256;
 
     private final ObjectStore store;
     private final JsonMapper json;
@@ -51,9 +52,11 @@ public class ReferrersService {
         List<Descriptor> result = new ArrayList<>();
         String startAfter = last;
         boolean more;
-        // Filtering happens after listing, so keep paging until the page is full or the index ends.
+        // Filtering happens after listing, so keep paging until the page is full or the index ends; with a
+        // filter, list in larger pages than asked, so that a small n does not cost one listing per referrer.
+        int pageSize = artifactType == null ? limit : Math.max(limit, FILTERED_LISTING_PAGE);
         do {
-            Page page = store.list(StorageLayout.referrers(repository, subject), startAfter, limit);
+            Page page = store.list(StorageLayout.referrers(repository, subject), startAfter, pageSize);
             for (ObjectInfo item : page.items()) {
                 startAfter = item.key().name();
                 if (result.size() == limit) {

@@ -47,7 +47,14 @@ public record RegistryProperties(@DefaultValue Delete delete, @DefaultValue Uplo
     public record Manifests(@DefaultValue("4MB") DataSize maxSize) {
     }
 
-    /** @param maxPageSize the largest {@code n} honoured by tag, catalog and referrers listings; larger asks get this many */
-    public record Listing(@DefaultValue("1000") @Min(1) @Max(100000) int maxPageSize) {
+    /**
+     * @param maxPageSize        the largest {@code n} honoured by tag, catalog and referrers listings; larger asks
+     *                           get this many
+     * @param catalogScanLimit   the most repository names one catalog request examines on behalf of a caller who
+     *                           may see only some of them; past it, the request answers the names found so far
+     *                           (possibly none) with a {@code Link} to continue, so no request costs more than this
+     */
+    public record Listing(@DefaultValue("1000") @Min(1) @Max(100000) int maxPageSize,
+                          @DefaultValue("10000") @Min(1) @Max(1000000) int catalogScanLimit) {
     }
 }

@@ -5,14 +5,17 @@ import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
 import io.cangku.oci.Tag;
+import io.cangku.storage.KeyPage;
 import io.cangku.storage.ObjectInfo;
-import io.cangku.storage.ObjectStore;
 import io.cangku.storage.Page;
+import io.cangku.storage.ObjectStore;
+import io.cangku.storage.StorageKey;
 import io.cangku.storage.StorageLayout;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -60,16 +63,51 @@ public class TagService {
             return new Listing<>(List.of(), false);
         }
         String startAfter = last == null || last.isEmpty() ? null : StorageLayout.encodeTagName(last);
-        Page page = store.list(StorageLayout.tags(repository), startAfter, limit);
-        List<String> tags = new ArrayList<>(page.items().size());
-        for (ObjectInfo item : page.items()) {
-            tags.add(StorageLayout.decodeTagName(item.key().name()));
+        KeyPage page = store.listKeys(StorageLayout.tags(repository), startAfter, limit);
+        List<String> tags = new ArrayList<>(page.keys().size());
+        for (StorageKey key : page.keys()) {
+            tags.add(StorageLayout.decodeTagName(key.name()));
         }
         return new Listing<>(tags, page.truncated());
     }
 
+    /** A tag and when it was last pushed (its object's modification time: every push rewrites it). */
+    public record TagEntry(String name, Instant pushedAt) {
+    }
+
+    /** How many tags a repository has and when one was last pushed ({@code lastPush} null without tags). */
+    public record TagSummary(int count, Instant lastPush) {
+    }
+
+    /** As {@link #list}, with each tag's push time, which the listing reports without reading the tags. */
+    public Listing<TagEntry> listWithPushTimes(RepositoryName repository, String last, int limit) throws IOException {
+        String startAfter = last == null || last.isEmpty() ? null : StorageLayout.encodeTagName(last);
+        Page page = store.list(StorageLayout.tags(repository), startAfter, limit);
+        List<TagEntry> tags = new ArrayList<>(page.items().size());
+        for (ObjectInfo item : page.items()) {
+            tags.add(new TagEntry(StorageLayout.decodeTagName(item.key().name()), item.lastModified()));
+        }
+        return new Listing<>(tags, page.truncated());
+    }
+
+    /**
+     * Counts the tags and finds the latest push: one listing of the tags, a page at a time, reading none of
+     * them (a repository of 5,000 tags is five listing calls on S3).
+     */
+    public TagSummary summarize(RepositoryName repository) throws IOException {
+        int[] count = {0};
+        Instant[] latest = {null};
+        store.forEach(StorageLayout.tags(repository), item -> {
+            count[0]++;
+            if (latest[0] == null || item.lastModified().isAfter(latest[0])) {
+                latest[0] = item.lastModified();
+            }
+        });
+        return new TagSummary(count[0], latest[0]);
+    }
+
     /** Every tag pointing at {@code digest}: a full listing, acceptable because deletes are rare. */
-    List<Tag> tagsPointingAt(RepositoryName repository, Digest digest) throws IOException {
+    public List<Tag> tagsPointingAt(RepositoryName repository, Digest digest) throws IOException {
         List<Tag> result = new ArrayList<>();
         store.forEach(StorageLayout.tags(repository), item -> {
             Tag tag = Tag.parse(StorageLayout.decodeTagName(item.key().name()));

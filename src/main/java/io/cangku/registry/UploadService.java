@@ -24,7 +24,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -53,7 +52,7 @@ public class UploadService {
      * the chunk, or this one restarted). Then the final PUT hashes the stored bytes instead.
      */
     private final Cache<String, HashState> hashStates = Caffeine.newBuilder()
-            .maximumSize(10_000).expireAfterAccess(Duration.ofHours(1)).build();
+            .maximumSize(10_000).expireAfterAccess(Duration.ofHours(1)).recordStats().build();
 
     public UploadService(ObjectStore store, BlobService blobs, JsonMapper json, RegistryProperties properties) {
         this.store = store;
@@ -137,14 +136,7 @@ public class UploadService {
                     "the uploaded content has digest " + actual + ", not " + expected + "; nothing was stored",
                     Map.of("expected", expected.toString(), "actual", actual.toString()));
         }
-        BlobInfo blob = new BlobInfo(expected, sealed.sizeBytes());
-        if (blobs.stat(expected).isPresent()) {
-            store.deleteAppendable(data); // already stored by an earlier push: keep the existing bytes
-        } else {
-            store.move(data, StorageLayout.blob(expected));
-        }
-        blobs.remember(blob);
-        blobs.link(repository, expected);
+        BlobInfo blob = blobs.publishUpload(repository, data, expected, sealed.sizeBytes());
         try {
             discard(id);
         } catch (IOException e) {
@@ -173,22 +165,41 @@ public class UploadService {
         discard(id);
     }
 
-    /** Removes sessions untouched for longer than {@code registry.uploads.max-age}; returns how many. */
-    public int purgeAbandoned() throws IOException {
-        Instant cutoff = Instant.now().minus(properties.uploads().maxAge());
-        Map<String, Instant> lastTouched = new HashMap<>();
+    /**
+     * Removes sessions untouched since {@code cutoff} (or only counts them when {@code dryRun}); returns how
+     * many. Streams the listing: a session's objects sit together in key order, so only the session at hand
+     * is held, however many there are.
+     */
+    public int purgeUntouchedSince(Instant cutoff, boolean dryRun) throws IOException {
+        int[] purged = {0};
+        String[] current = {null};
+        Instant[] lastTouched = {Instant.MIN};
+        ObjectStore.ObjectVisitor flush = ignored -> {
+            if (current[0] != null && lastTouched[0].isBefore(cutoff)) {
+                if (!dryRun) {
+                    discard(current[0]);
+                }
+                purged[0]++;
+            }
+        };
         store.forEach(StorageLayout.UPLOADS, item -> {
             String id = item.key().relativeTo(StorageLayout.UPLOADS).split("/", 2)[0];
-            lastTouched.merge(id, item.lastModified(), (a, b) -> a.isAfter(b) ? a : b);
-        });
-        int purged = 0;
-        for (Map.Entry<String, Instant> entry : lastTouched.entrySet()) {
-            if (entry.getValue().isBefore(cutoff)) {
-                discard(entry.getKey());
-                purged++;
+            if (!id.equals(current[0])) {
+                flush.visit(item);
+                current[0] = id;
+                lastTouched[0] = Instant.MIN;
             }
-        }
-        return purged;
+            if (item.lastModified().isAfter(lastTouched[0])) {
+                lastTouched[0] = item.lastModified();
+            }
+        });
+        flush.visit(null);
+        return purged[0];
+    }
+
+    /** The oldest a session may be untouched before it is abandoned ({@code registry.uploads.max-age}). */
+    public Duration maxAge() {
+        return properties.uploads().maxAge();
     }
 
     private long appendAt(String id, long offset, Long declaredLength, InputStream body) throws IOException {

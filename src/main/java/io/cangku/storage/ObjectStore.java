@@ -51,6 +51,36 @@ public interface ObjectStore {
     void delete(StorageKey key) throws IOException;
 
     /**
+     * Deletes several objects, as {@link #delete} does each (idempotent); a backend may send them in batches
+     * (S3 DeleteObjects takes 1,000 keys a call). Not atomic: after a failure some may be gone.
+     */
+    default void deleteBatch(java.util.Collection<StorageKey> keys) throws IOException {
+        for (StorageKey key : keys) {
+            delete(key);
+        }
+    }
+
+    /** A small object's bytes with the version that {@link #writeSmallIfVersion} compares against. */
+    record VersionedBytes(byte[] content, String version) {
+    }
+
+    /**
+     * Reads a small object whole with its version; empty when absent. Versions are derived from the content
+     * (an S3 ETag, a hash on the filesystem), so callers that need every write to be told apart put a unique
+     * token in what they write.
+     */
+    Optional<VersionedBytes> readVersioned(StorageKey key, int maxBytes) throws IOException;
+
+    /**
+     * Replaces the object only if it is still at {@code expectedVersion}, or creates it only if absent when
+     * {@code expectedVersion} is null; returns false, changing nothing, when the condition does not hold.
+     * Atomic against every other conditional write of the key, across processes and replicas, where the
+     * backend enforces it (S3: {@code If-Match} / {@code If-None-Match}; the filesystem: a file lock).
+     * Plain {@link #writeSmall} and {@link #delete} are not held back by it.
+     */
+    boolean writeSmallIfVersion(StorageKey key, byte[] content, String expectedVersion) throws IOException;
+
+    /**
      * Deletes every object whose key lies under {@code prefix}, appendable objects and what the backend keeps
      * for them included; idempotent.
      */
@@ -61,6 +91,15 @@ public interface ObjectStore {
      * after the key {@code prefix/startAfter} when {@code startAfter} is not null, at most {@code limit} of them.
      */
     Page list(StorageKey prefix, String startAfter, int limit) throws IOException;
+
+    /**
+     * As {@link #list}, for listings that need only the keys (tag and catalog pages): a backend may answer
+     * without reading each object's size and time (the filesystem then spares a stat per key).
+     */
+    default KeyPage listKeys(StorageKey prefix, String startAfter, int limit) throws IOException {
+        Page page = list(prefix, startAfter, limit);
+        return new KeyPage(page.items().stream().map(ObjectInfo::key).toList(), page.truncated());
+    }
 
     /** Receives the objects of {@link #forEach}; may do I/O of its own. */
     @FunctionalInterface

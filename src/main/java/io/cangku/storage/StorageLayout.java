@@ -34,6 +34,15 @@ import io.cangku.oci.Tag;
  * _auth/rules/&lt;id&gt;                                        JSON: an access rule
  * _auth/keys/&lt;kid&gt;                                        JSON (JWK): a token signing key, shared by replicas
  * _audit/&lt;yyyy-mm-dd&gt;/&lt;epoch millis&gt;-&lt;id&gt;                  JSON: one audit event; listing is chronological
+ * _gc/used/&lt;alg&gt;/&lt;hex[0:2]&gt;/&lt;hex&gt;                       empty: its modification time is when any repository last
+ *                                                           relied on the digest (upload, mount, HEAD, manifest PUT);
+ *                                                           the collector's one-read freshness check for a digest
+ * _gc/deleting/&lt;alg&gt;/&lt;hex&gt;                             the collector is about to delete objects of this digest
+ *                                                           (content: run id); writers refuse to rely on it meanwhile
+ * _gc/lease                                                 JSON: which process runs the collector, until when
+ * _gc/runs/&lt;id&gt;                                           JSON: one collection run, its progress and report
+ *                                                           (ids sort by start time)
+ * _gc/usage                                                 JSON: storage usage figures of the last real run
  * </pre>
  *
  * Repository path components start with a letter or digit, so the {@code _}-prefixed names above can
@@ -51,6 +60,12 @@ public final class StorageLayout {
     public static final StorageKey RULES = StorageKey.of("_auth", "rules");
     public static final StorageKey SIGNING_KEYS = StorageKey.of("_auth", "keys");
     public static final StorageKey AUDIT = StorageKey.of("_audit");
+    public static final StorageKey GC = StorageKey.of("_gc");
+    public static final StorageKey USE_MARKERS = GC.resolve("used");
+    public static final StorageKey DELETION_INTENTS = GC.resolve("deleting");
+    public static final StorageKey GC_LEASE = GC.resolve("lease");
+    public static final StorageKey GC_RUNS = GC.resolve("runs");
+    public static final StorageKey GC_USAGE = GC.resolve("usage");
 
     static final int CATALOG_SEGMENT_LENGTH = 200;
     private static final String CATALOG_CONTINUATION = "/-";
@@ -63,8 +78,27 @@ public final class StorageLayout {
         return BLOBS.resolve(digest.algorithm(), digest.hex().substring(0, 2), digest.hex());
     }
 
+    /** When any repository last relied on {@code digest}; see the class comment. */
+    public static StorageKey useMarker(Digest digest) {
+        return USE_MARKERS.resolve(digest.algorithm(), digest.hex().substring(0, 2), digest.hex());
+    }
+
+    /** Present while the collector decides whether to delete what is stored for {@code digest}. */
+    public static StorageKey deletionIntent(Digest digest) {
+        return DELETION_INTENTS.resolve(digest.algorithm(), digest.hex());
+    }
+
+    public static StorageKey gcRun(String id) {
+        return GC_RUNS.resolve(id);
+    }
+
     public static StorageKey repository(RepositoryName name) {
         return REPOSITORIES.resolve(name.value());
+    }
+
+    /** The prefixes that hold a repository's own objects (a nested repository's lie beside them). */
+    public static java.util.List<StorageKey> repositoryContents(RepositoryName name) {
+        return java.util.List.of(layerLinks(name), repository(name).resolve("_manifests"), repository(name).resolve("_referrers"));
     }
 
     public static StorageKey layerLink(RepositoryName name, Digest digest) {

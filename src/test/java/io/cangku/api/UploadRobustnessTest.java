@@ -488,7 +488,7 @@ class UploadRobustnessTest extends WithV2Client {
             purging.patch(location, blob.bytes(), "Content-Type", OCTET_STREAM);
 
             // when
-            uploads.purgeAbandoned();
+            uploads.purgeUntouchedSince(java.time.Instant.now().minus(uploads.maxAge()), false);
 
             // then
             assertThat(purging.get(location).header("Range")).isEqualTo("0-999");

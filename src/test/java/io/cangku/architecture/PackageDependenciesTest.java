@@ -24,12 +24,14 @@ class PackageDependenciesTest {
             .layer("api").definedBy("io.cangku.api..")
             .layer("console").definedBy("io.cangku.console..")
             .layer("config").definedBy("io.cangku.config..")
+            .layer("ops").definedBy("io.cangku.ops..")
             .whereLayer("config").mayNotBeAccessedByAnyLayer()
+            .whereLayer("ops").mayNotBeAccessedByAnyLayer()
             .whereLayer("api").mayOnlyBeAccessedByLayers("config")
             .whereLayer("console").mayOnlyBeAccessedByLayers("config")
             .whereLayer("auth").mayOnlyBeAccessedByLayers("api", "console", "config")
             .whereLayer("registry").mayOnlyBeAccessedByLayers("api", "console", "config")
-            .whereLayer("storage").mayOnlyBeAccessedByLayers("registry", "auth", "console", "config");
+            .whereLayer("storage").mayOnlyBeAccessedByLayers("registry", "auth", "console", "config", "ops");
 
     @ArchTest
     static final ArchRule awsOnlyInItsBackend = noClasses().that().resideOutsideOfPackage("io.cangku.storage.s3..")

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
+import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
@@ -21,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The password check itself, without HTTP: an unknown name costs a full bcrypt check like a known one (so the
- * time taken does not tell which names exist), and the throttle counts per name and per address.
+ * time taken does not tell which names exist), and the throttle counts per name and address, per address and
+ * per name (see {@link LoginThrottle}).
  */
 @DisplayName("Credentials and the login throttle")
 class CredentialsTest {
@@ -50,16 +52,21 @@ class CredentialsTest {
     }
 
     static AuthProperties properties(int maxFailures, Duration window, List<AuthProperties.DeclaredUser> users) {
-        return new AuthProperties("token", "cangku", "cangku", Duration.ofMinutes(5), Duration.ofDays(30),
+        return properties(new AuthProperties.Throttle(maxFailures, 4 * maxFailures, 4 * maxFailures, window), users);
+    }
+
+    static AuthProperties properties(AuthProperties.Throttle throttle, List<AuthProperties.DeclaredUser> users) {
+        return new AuthProperties("token", "cangku", "cangku", Duration.ofMinutes(5), Duration.ofDays(30), 32,
+                DataSize.ofKilobytes(64), Duration.ofHours(1),
                 new AuthProperties.Admin("admin", null), new AuthProperties.Token(null, List.of()),
-                new AuthProperties.Throttle(maxFailures, window), users, List.of());
+                throttle, users, List.of());
     }
 
     /** Credentials over a fresh account directory holding one account, {@code name} with {@code password}. */
     Credentials credentialsWithAccount(int maxFailures, String name, String password) throws IOException {
         AuthProperties properties = properties(maxFailures, Duration.ofMinutes(1), List.of());
         AccountDirectory directory = new AccountDirectory(store, json, properties);
-        Credentials credentials = new Credentials(directory, new LoginThrottle(properties), audit());
+        Credentials credentials = new Credentials(directory, new LoginThrottle(properties), audit(), properties);
         Instant now = Instant.now();
         directory.saveAccount(new Account(name, credentials.hash(password), List.of(), false, false, null, now, now, false));
         return credentials;
@@ -144,55 +151,97 @@ class CredentialsTest {
     class Throttle {
 
         @Test
-        @DisplayName("blocks a name after max-failures, from any address, and refuses the right password without checking it")
-        void perName() throws Exception {
+        @DisplayName("blocks a name from one address after max-failures, and refuses the right password from there without checking it")
+        void perNameAndAddress() throws Exception {
             // given
             Credentials credentials = credentialsWithAccount(3, "target", "right-password");
             for (int i = 0; i < 3; i++) {
-                assertThat(credentials.authenticate("target", "guess", "10.0.0." + i)).isEmpty();
+                assertThat(credentials.authenticate("target", "guess", "10.0.0.1")).isEmpty();
             }
 
             // when
-            Throwable refused = catchThrowable(() -> credentials.authenticate("target", "right-password", "10.0.0.99"));
-            double millis = fastestMillis(3, () -> catchThrowable(() -> credentials.authenticate("target", "right-password", "10.0.0.99")))[0];
+            Throwable refused = catchThrowable(() -> credentials.authenticate("target", "right-password", "10.0.0.1"));
+            double millis = fastestMillis(3, () -> catchThrowable(() -> credentials.authenticate("target", "right-password", "10.0.0.1")))[0];
 
             // then
             assertThat(refused).isInstanceOf(LoginThrottledException.class);
             assertThat(((LoginThrottledException) refused).retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(1));
             assertThat(millis).as("no bcrypt while throttled (ms)").isLessThan(5);
             assertThat(audited).contains("target login denied", "target login throttled").doesNotContain("target login ok");
-            assertThat(credentials.authenticate("someone-else", "guess", "10.0.0.98")).isEmpty();
+            assertThat(credentials.authenticate("target", "right-password", "10.0.0.2")).isPresent();
         }
 
         @Test
-        @DisplayName("blocks an address after max-failures across names, and a success clears only the name's count")
-        void perAddress() {
-            // given
-            LoginThrottle throttle = new LoginThrottle(properties(3, Duration.ofMinutes(1), List.of()));
+        @DisplayName("a name failing from many addresses past max-failures-per-name still signs in with the right password; wrong ones are 429")
+        void perNameNeverBlocksTheRightPassword() throws Exception {
+            // given twelve failures (the per-name limit) from four addresses
+            Credentials credentials = credentialsWithAccount(3, "target", "right-password");
+            for (int i = 0; i < 12; i++) {
+                int address = i % 4;
+                catchThrowable(() -> credentials.authenticate("target", "guess", "10.0.0." + address));
+            }
 
             // when
-            throttle.recordFailure("a", "10.0.0.1");
-            throttle.recordFailure("b", "10.0.0.1");
-            throttle.recordSuccess("c");
-            throttle.recordFailure("c", "10.0.0.1");
+            Throwable wrong = catchThrowable(() -> credentials.authenticate("target", "guess", "10.0.0.50"));
+            Throwable secondGuess = catchThrowable(() -> credentials.authenticate("target", "right-password", "10.0.0.50"));
 
             // then
+            assertThat(credentials.authenticate("target", "right-password", "10.0.0.99")).isPresent();
+            assertThat(wrong).isInstanceOf(LoginThrottledException.class);
+            assertThat(secondGuess).as("one guess per address while the name is under attack").isInstanceOf(LoginThrottledException.class);
+        }
+
+        @Test
+        @DisplayName("blocks an address after max-failures-per-address across names; attempts refused while blocked do not count")
+        void perAddress() {
+            // given
+            LoginThrottle throttle = new LoginThrottle(properties(new AuthProperties.Throttle(3, 4, 100, Duration.ofMinutes(1)), List.of()));
+
+            // when one name is blocked at 3, then three more names fail once each
+            for (int i = 0; i < 3; i++) {
+                throttle.recordFailure("a", "10.0.0.1");
+            }
+            boolean aBlocked = throttle.retryAfter("a", "10.0.0.1").isPresent();
+            boolean othersAfterOne = throttle.retryAfter("fresh-name", "10.0.0.1").isPresent();
+            throttle.recordFailure("b", "10.0.0.1");
+            throttle.recordSuccess("c", "10.0.0.1");
+
+            // then
+            assertThat(aBlocked).isTrue();
+            assertThat(othersAfterOne).as("one failing name does not block the address").isFalse();
             assertThat(throttle.retryAfter("fresh-name", "10.0.0.1")).isPresent();
             assertThat(throttle.retryAfter("fresh-name", "10.0.0.2")).isEmpty();
             assertThat(throttle.retryAfter("a", "10.0.0.2")).isEmpty();
         }
 
         @Test
-        @DisplayName("lets the name in again once the window has passed")
-        void windowPasses() throws InterruptedException {
-            // given
-            LoginThrottle throttle = new LoginThrottle(properties(2, Duration.ofMillis(300), List.of()));
+        @DisplayName("counts names without case, and lets the name in again once the window has passed")
+        void windowPasses() {
+            // given a clock the test moves
+            java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(Instant.now());
+            java.time.Clock clock = new java.time.Clock() {
+                @Override
+                public java.time.ZoneId getZone() {
+                    return java.time.ZoneOffset.UTC;
+                }
+
+                @Override
+                public java.time.Clock withZone(java.time.ZoneId zone) {
+                    return this;
+                }
+
+                @Override
+                public Instant instant() {
+                    return now.get();
+                }
+            };
+            LoginThrottle throttle = new LoginThrottle(new AuthProperties.Throttle(2, 8, 8, Duration.ofSeconds(30)), clock);
             throttle.recordFailure("a", "10.0.0.1");
-            throttle.recordFailure("a", "10.0.0.1");
+            throttle.recordFailure("A", "10.0.0.1");
             assertThat(throttle.retryAfter("a", "10.0.0.1")).isPresent();
 
             // when
-            Thread.sleep(400);
+            now.set(now.get().plusSeconds(31));
 
             // then
             assertThat(throttle.retryAfter("a", "10.0.0.1")).isEmpty();

@@ -55,6 +55,8 @@ class TokenAttackTest {
     static void startRegistry() {
         registry = TokenAuthRegistry.with()
                 .set("--registry.auth.throttle.max-failures=1000")
+                .set("--registry.auth.throttle.max-failures-per-address=1000")
+                .set("--registry.auth.throttle.max-failures-per-name=1000")
                 .user(ALICE, ALICE_PASSWORD, "team-a")
                 .rule("team-a/**", "group:team-a", "pull,push")
                 .rule("public/**", "anonymous", "pull")
@@ -189,7 +191,7 @@ class TokenAttackTest {
             // given a token service like the registry's, with the registry's key, whose tokens are born expired
             AuthProperties p = registry.bean(AuthProperties.class);
             AuthProperties bornExpired = new AuthProperties(p.mode(), p.service(), p.issuer(), Duration.ofMinutes(-2),
-                    Duration.ofMinutes(-2), p.admin(), p.token(), p.throttle(), p.users(), p.rules());
+                    Duration.ofMinutes(-2), p.maxScopesPerRequest(), p.maxTokenRequestSize(), p.loginAuditInterval(), p.admin(), p.token(), p.throttle(), p.users(), p.rules());
             TokenService issuer = new TokenService(registry.bean(TokenKeys.class), bornExpired);
             String issued = issuer.issueAccessToken(new Subject(ADMIN, List.of(), true),
                     List.of(Scope.repository("team-b/secret", Set.of(Scope.PULL)))).token();
@@ -204,6 +206,26 @@ class TokenAttackTest {
             assertRefusedAsInvalid(pullTeamB(signed));
             assertThat(http.tokenPost(List.of(entry("grant_type", "refresh_token"), entry("refresh_token", expiredRefresh)))
                     .status()).isEqualTo(401);
+        }
+
+        @Test
+        @DisplayName("a token signed with the registry's own key (as one read from disk) is refused when it lives longer than the configured lifetime or is issued in the future")
+        void lifetimeBeyondTheConfiguredOne() {
+            // given tokens signed with the real key: a 100-year administrator token, one issued an hour from now,
+            // and one at the configured lifetime (5 minutes) as a control
+            Instant now = Instant.now();
+            String century = ForgedTokens.sign(realKey(), realKey().getKeyID(), ForgedTokens.claims(ADMIN, "repository:team-b/secret:pull")
+                    .expirationTime(Date.from(now.plus(Duration.ofDays(36_500)))).build());
+            String future = ForgedTokens.sign(realKey(), realKey().getKeyID(), ForgedTokens.claims(ADMIN, "repository:team-b/secret:pull")
+                    .issueTime(Date.from(now.plus(Duration.ofHours(1)))).notBeforeTime(Date.from(now.minusSeconds(1)))
+                    .expirationTime(Date.from(now.plus(Duration.ofHours(1)).plus(Duration.ofMinutes(4)))).build());
+            String configured = ForgedTokens.sign(realKey(), realKey().getKeyID(), ForgedTokens.claims(ADMIN, "repository:team-b/secret:pull")
+                    .build());
+
+            // then
+            assertRefusedAsInvalid(pullTeamB(century));
+            assertRefusedAsInvalid(pullTeamB(future));
+            assertThat(pullTeamB(configured).status()).isEqualTo(200);
         }
 
         @Test

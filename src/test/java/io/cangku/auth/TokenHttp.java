@@ -5,6 +5,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -37,13 +38,34 @@ public final class TokenHttp {
     public static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final URI root;
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+    private final HttpClient client;
 
     public TokenHttp(URI root) {
+        this(root, null);
+    }
+
+    /**
+     * Requests sent from {@code localAddress} (any of 127.0.0.0/8 on Linux): the registry sees a client at that
+     * address, as it would see another machine, with nothing a client could fake (X-Forwarded-For is ignored).
+     */
+    public TokenHttp(URI root, InetAddress localAddress) {
         this.root = root;
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10));
+        if (localAddress != null) {
+            builder.localAddress(localAddress);
+        }
+        this.client = builder.build();
+    }
+
+    /** A client at {@code 127.0.0.<lastOctet>}. */
+    public static TokenHttp from(URI root, int lastOctet) {
+        try {
+            return new TokenHttp(root, InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) lastOctet}));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public record Response(int status, HttpHeaders headers, byte[] body) {

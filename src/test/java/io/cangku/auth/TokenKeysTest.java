@@ -13,6 +13,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.util.unit.DataSize;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -47,9 +48,10 @@ class TokenKeysTest {
     }
 
     static AuthProperties properties(String signingKey, List<String> verificationKeys) {
-        return new AuthProperties("token", "cangku", "cangku", Duration.ofMinutes(5), Duration.ofDays(30),
+        return new AuthProperties("token", "cangku", "cangku", Duration.ofMinutes(5), Duration.ofDays(30), 32,
+                DataSize.ofKilobytes(64), Duration.ofHours(1),
                 new AuthProperties.Admin("admin", null), new AuthProperties.Token(signingKey, verificationKeys),
-                new AuthProperties.Throttle(5, Duration.ofMinutes(1)), List.of(), List.of());
+                new AuthProperties.Throttle(5, 20, 20, Duration.ofMinutes(1)), List.of(), List.of());
     }
 
     static String issue(TokenService tokens) {

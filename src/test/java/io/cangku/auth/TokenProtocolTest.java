@@ -50,6 +50,9 @@ class TokenProtocolTest {
     static void startRegistry() {
         registry = TokenAuthRegistry.with()
                 .set("--registry.auth.throttle.max-failures=1000") // wrong passwords here are deliberate, not an attack
+                .set("--registry.auth.throttle.max-failures-per-address=1000")
+                .set("--registry.auth.throttle.max-failures-per-name=1000")
+                .set("--registry.auth.login-audit-interval=0s") // the audit test looks for a sign-in it makes
                 .user(ALICE, ALICE_PASSWORD, "team-a")
                 .user(BOB, BOB_PASSWORD)
                 .rule("public/**", "anonymous", "pull")

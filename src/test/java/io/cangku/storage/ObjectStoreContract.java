@@ -93,6 +93,17 @@ public abstract class ObjectStoreContract {
         return s;
     }
 
+    /** Every key under {@code prefix} (relative to it), fetched {@code pageSize} at a time. */
+    protected final List<String> pageThrough(StorageKey prefix, int pageSize) throws IOException {
+        List<String> seen = new ArrayList<>();
+        Page page;
+        do {
+            page = store.list(prefix, seen.isEmpty() ? null : seen.getLast(), pageSize);
+            page.items().forEach(i -> seen.add(i.key().relativeTo(prefix)));
+        } while (page.truncated());
+        return seen;
+    }
+
     protected static StorageKey key(String path) {
         return ROOT.resolve(path);
     }
@@ -419,6 +430,85 @@ public abstract class ObjectStoreContract {
             assertThat(store.list(key("t"), "bb", 10).items()).extracting(i -> i.key().name()).containsExactly("c", "d");
             assertThat(store.list(key("t"), null, 4).truncated()).isFalse();
             store.deleteAll(key("t"));
+        }
+
+        @Test
+        @DisplayName("orders whole keys, not directory entries: a-c and a.b before a/b, a+ before a")
+        void ordersWholeKeysAcrossDepths() throws IOException {
+            // given names where a key's directory sorts after a sibling file that shares its start
+            List<String> paths = List.of("o/a/b", "o/a-c", "o/a.b/x", "o/a+", "o/a0", "o/a/bc/d",
+                    "o/a:z", "o/a@", "o/a=/q");
+            for (String p : paths) {
+                store.writeSmall(key(p), new byte[0]);
+            }
+            List<String> expected = paths.stream().map(p -> p.substring(2)).sorted().toList();
+
+            // when listing all at once, page by page with pages of 1, and visiting
+            List<String> whole = store.list(key("o"), null, 100).items().stream().map(i -> i.key().relativeTo(key("o"))).toList();
+            List<String> paged = pageThrough(key("o"), 1);
+            List<String> visited = new ArrayList<>();
+            store.forEach(key("o"), item -> visited.add(item.key().relativeTo(key("o"))));
+
+            // then all three give keys in string order
+            assertThat(whole).containsExactlyElementsOf(expected);
+            assertThat(paged).containsExactlyElementsOf(expected);
+            assertThat(visited).containsExactlyElementsOf(expected);
+            store.deleteAll(key("o"));
+        }
+
+        @Test
+        @DisplayName("starts after a key in the middle of a deep subtree, or after one that does not exist")
+        void startAfterInsideDeepTrees() throws IOException {
+            // given a tree four levels deep, 3 entries wide at each level
+            List<String> all = new ArrayList<>();
+            for (String a : List.of("a", "b", "c")) {
+                for (String b : List.of("d", "e", "f")) {
+                    for (String c : List.of("g", "h", "i")) {
+                        for (String d : List.of("j", "k", "l")) {
+                            all.add(a + "/" + b + "/" + c + "/" + d);
+                        }
+                    }
+                }
+            }
+            for (String p : all) {
+                store.writeSmall(key("deep/" + p), new byte[0]);
+            }
+
+            // then from any existing key, and from keys that do not exist at any level, the rest follows in order
+            for (String after : List.of("a/d/g/j", "b/e/h/k", "c/f/i/l", "b/e/h/ka", "b/e/h/a", "b/e/h0", "b/e/h",
+                    "b/e/hh", "b/", "b", "b/e", "0", "a", "c/f/i/l/m", "z", "b.", "b-x/y")) {
+                List<String> expected = all.stream().filter(p -> p.compareTo(after) > 0).limit(5).toList();
+                Page page = store.list(key("deep"), after, 5);
+                assertThat(page.items()).as("after %s", after).extracting(i -> i.key().relativeTo(key("deep")))
+                        .containsExactlyElementsOf(expected);
+                assertThat(page.truncated()).as("truncated after %s", after)
+                        .isEqualTo(all.stream().filter(p -> p.compareTo(after) > 0).count() > 5);
+                KeyPage keys = store.listKeys(key("deep"), after, 5);
+                assertThat(keys.keys()).as("keys after %s", after).containsExactlyElementsOf(page.items().stream().map(ObjectInfo::key).toList());
+                assertThat(keys.truncated()).isEqualTo(page.truncated());
+            }
+            // and pages of 1 walk the whole tree once, in order
+            assertThat(pageThrough(key("deep"), 1)).containsExactlyElementsOf(all);
+            store.deleteAll(key("deep"));
+        }
+
+        @Test
+        @DisplayName("a page of 1 is truncated exactly when another key follows")
+        void pagesOfOne() throws IOException {
+            store.writeSmall(key("one/x/y"), new byte[0]);
+            store.writeSmall(key("one/z"), new byte[0]);
+
+            Page first = store.list(key("one"), null, 1);
+            Page second = store.list(key("one"), "x/y", 1);
+            Page third = store.list(key("one"), "z", 1);
+
+            assertThat(first.items()).extracting(i -> i.key().path()).containsExactly("contract/one/x/y");
+            assertThat(first.truncated()).isTrue();
+            assertThat(second.items()).extracting(i -> i.key().path()).containsExactly("contract/one/z");
+            assertThat(second.truncated()).isFalse();
+            assertThat(third.items()).isEmpty();
+            assertThat(third.truncated()).isFalse();
+            store.deleteAll(key("one"));
         }
 
         @Test
@@ -861,6 +951,101 @@ public abstract class ObjectStoreContract {
             assertThat(SeededContent.sha256(store.read(published, tailStart, -1)))
                     .isEqualTo(SeededContent.sha256(content.open(tailStart, size - tailStart)));
             store.delete(published);
+        }
+    }
+
+    /**
+     * Whether two processes racing conditional writes of one key cannot both win. The filesystem's file lock
+     * and MinIO decide atomically; s3proxy checks the condition with a separate read first.
+     */
+    protected boolean decidesConditionalWritesAtomically() {
+        return true;
+    }
+
+    @Nested
+    @DisplayName("conditional writes and batch deletes")
+    class ConditionalWrites {
+
+        @Test
+        @DisplayName("create-if-absent, replace-if-unchanged: a stale version changes nothing")
+        void conditions() throws Exception {
+            // given
+            StorageKey lease = key("lease");
+
+            // when / then: creating only if absent
+            assertThat(store.writeSmallIfVersion(lease, "one".getBytes(StandardCharsets.UTF_8), null)).isTrue();
+            ObjectStore.VersionedBytes first = store.readVersioned(lease, 100).orElseThrow();
+            assertThat(first.content()).asString(StandardCharsets.UTF_8).isEqualTo("one");
+            assertThat(store.writeSmallIfVersion(lease, "two".getBytes(StandardCharsets.UTF_8), null)).isFalse();
+
+            // replacing only at the version read
+            assertThat(anotherReplica().writeSmallIfVersion(lease, "three".getBytes(StandardCharsets.UTF_8), first.version())).isTrue();
+            ObjectStore.VersionedBytes third = store.readVersioned(lease, 100).orElseThrow();
+            assertThat(third.content()).asString(StandardCharsets.UTF_8).isEqualTo("three");
+            assertThat(third.version()).isNotEqualTo(first.version());
+            assertThat(store.writeSmallIfVersion(lease, "four".getBytes(StandardCharsets.UTF_8), first.version())).isFalse();
+            assertThat(store.readSmall(lease, 100).orElseThrow()).asString(StandardCharsets.UTF_8).isEqualTo("three");
+            assertThat(store.readVersioned(key("absent"), 100)).isEmpty();
+            store.delete(lease);
+        }
+
+        @Test
+        @DisplayName("many replicas racing to create one key: exactly one wins")
+        void oneWinnerAmongRacers() throws Exception {
+            // given
+            StorageKey lease = key("raced-lease");
+            int racers = 8;
+            List<ObjectStore> replicas = new ArrayList<>();
+            for (int i = 0; i < racers; i++) {
+                replicas.add(anotherReplica());
+            }
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(racers);
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(racers);
+            try {
+                // when
+                List<java.util.concurrent.Future<Boolean>> wins = new ArrayList<>();
+                for (int i = 0; i < racers; i++) {
+                    ObjectStore replica = replicas.get(i);
+                    byte[] content = ("racer " + i).getBytes(StandardCharsets.UTF_8);
+                    wins.add(threads.submit(() -> {
+                        start.await();
+                        return replica.writeSmallIfVersion(lease, content, null);
+                    }));
+                }
+                int winners = 0;
+                for (var win : wins) {
+                    winners += win.get() ? 1 : 0;
+                }
+
+                // then
+                if (decidesConditionalWritesAtomically()) {
+                    assertThat(winners).isEqualTo(1);
+                } else {
+                    assertThat(winners).isPositive();
+                }
+            } finally {
+                threads.shutdownNow();
+                store.delete(lease);
+            }
+        }
+
+        @Test
+        @DisplayName("a batch delete removes every key given, absent ones included, across listing pages")
+        void batchDelete() throws IOException {
+            // given
+            List<StorageKey> keys = new ArrayList<>();
+            for (int i = 0; i < manyKeys(); i++) {
+                StorageKey k = key(String.format("batch/%05d", i));
+                store.writeSmall(k, new byte[]{1});
+                keys.add(k);
+            }
+            keys.add(key("batch/never-written"));
+
+            // when
+            store.deleteBatch(keys);
+
+            // then
+            assertThat(store.list(key("batch"), null, 10).items()).isEmpty();
         }
     }
 }

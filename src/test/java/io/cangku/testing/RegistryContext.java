@@ -44,6 +44,18 @@ public final class RegistryContext implements AutoCloseable {
         return new RegistryContext(new SpringApplicationBuilder(CangkuApplication.class).run(all.toArray(String[]::new)));
     }
 
+    /**
+     * As {@link #start}, with {@code clock} as the registry's clock (registered before the context refreshes,
+     * so it replaces the system clock every service reads time from).
+     */
+    public static RegistryContext start(java.time.Clock clock, List<String> arguments) {
+        List<String> all = new ArrayList<>(List.of("--server.port=0"));
+        all.addAll(arguments);
+        return new RegistryContext(new SpringApplicationBuilder(CangkuApplication.class)
+                .initializers(context -> context.getBeanFactory().registerSingleton("clock", clock))
+                .run(all.toArray(String[]::new)));
+    }
+
     /** An open registry ({@code registry.auth.mode=none}: no login, anyone may push) on {@code storage}. */
     public static RegistryContext startOpen(List<String> storage, String... more) {
         List<String> all = new ArrayList<>(List.of("--registry.auth.mode=none"));
@@ -54,6 +66,11 @@ public final class RegistryContext implements AutoCloseable {
 
     public int port() {
         return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+    }
+
+    /** The Actuator port (health, Prometheus); tests get a free one (src/test/resources/config/application.properties). */
+    public int managementPort() {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.management.port"));
     }
 
     /** {@code 127.0.0.1:<port>}, as clients name the registry. */

@@ -64,12 +64,7 @@ public final class RegistryProcess implements AutoCloseable {
      */
     public static RegistryProcess start(Path log, List<String> jvmOptions, List<String> arguments) {
         int port = freePort();
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add("io.cangku.CangkuApplication");
+        List<String> command = new ArrayList<>(javaCommand(jvmOptions));
         command.add("--server.port=" + port);
         command.add("--registry.auth.mode=none");
         command.addAll(arguments);
@@ -85,6 +80,20 @@ public final class RegistryProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The command that runs the registry from the test classpath, settings to be appended; for a test that
+     * watches a start-up itself (one that fails, or is stopped midway).
+     */
+    public static List<String> javaCommand(List<String> jvmOptions) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("io.cangku.CangkuApplication");
+        return command;
     }
 
     public URI uri() {
@@ -174,7 +183,7 @@ public final class RegistryProcess implements AutoCloseable {
         throw new IllegalStateException("the registry did not answer GET /v2/ within " + STARTUP_TIMEOUT + ":\n" + logTail());
     }
 
-    private static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

@@ -5,6 +5,7 @@ import io.cangku.storage.AppendOffsetMismatchException;
 import io.cangku.storage.KeyedLocks;
 import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectNotFoundException;
+import io.cangku.storage.KeyPage;
 import io.cangku.storage.ObjectStore;
 import io.cangku.storage.Page;
 import io.cangku.storage.StorageKey;
@@ -19,13 +20,17 @@ import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.concurrent.locks.ReentrantLock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,12 +50,15 @@ public class FilesystemObjectStore implements ObjectStore {
 
     private static final Logger log = LoggerFactory.getLogger(FilesystemObjectStore.class);
     private static final String TMP_DIR = ".tmp";
+    private static final String LOCKS_DIR = ".locks";
     /** Temp files younger than this may belong to another process sharing the root; leave them. */
     private static final Duration ORPHAN_AGE = Duration.ofHours(1);
     private static final int COPY_BUFFER_BYTES = 256 * 1024;
 
     private final Path root;
     private final Path tmp;
+    private final Path locks;
+    private final KeyOrderedWalk keyOrder = new KeyOrderedWalk(System::nanoTime);
     /**
      * In-JVM locks in front of the file lock, one per file and shared by every store instance:
      * FileChannel.lock refuses (rather than waits for) a lock this JVM already holds through another channel.
@@ -58,11 +66,22 @@ public class FilesystemObjectStore implements ObjectStore {
     private static final KeyedLocks<Path> APPEND_LOCKS = new KeyedLocks<>();
     /** Longer than a well-behaved client waits between two requests of one session; another holder is a racing client. */
     private static final Duration MAX_LOCK_WAIT = Duration.ofSeconds(10);
+    /** Conditional writes hold their lock only for a read and a small write, never while a client sends: striped is fine. */
+    private static final int LOCK_STRIPES = 64;
+    private static final ReentrantLock[] CONDITIONAL_LOCKS = new ReentrantLock[LOCK_STRIPES];
+
+    static {
+        for (int i = 0; i < LOCK_STRIPES; i++) {
+            CONDITIONAL_LOCKS[i] = new ReentrantLock();
+        }
+    }
 
     public FilesystemObjectStore(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
         this.tmp = this.root.resolve(TMP_DIR);
-        Files.createDirectories(tmp);
+        this.locks = this.root.resolve(LOCKS_DIR);
+        createPrivateDirectories(tmp);
+        createPrivateDirectories(locks);
         removeOrphanedTempFiles();
     }
 
@@ -127,6 +146,44 @@ public class FilesystemObjectStore implements ObjectStore {
     }
 
     @Override
+    public Optional<VersionedBytes> readVersioned(StorageKey key, int maxBytes) throws IOException {
+        return readSmall(key, maxBytes).map(bytes -> new VersionedBytes(bytes, versionOf(bytes)));
+    }
+
+    /**
+     * Under a lock on a per-key lock file, so that processes sharing the root take turns too; the in-JVM
+     * stripe comes first because FileChannel.lock refuses a lock this JVM already holds.
+     */
+    @Override
+    public boolean writeSmallIfVersion(StorageKey key, byte[] content, String expectedVersion) throws IOException {
+        Path lockFile = locks.resolve(versionOf(key.path().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        ReentrantLock lock = CONDITIONAL_LOCKS[Math.floorMod(lockFile.hashCode(), LOCK_STRIPES)];
+        lock.lock();
+        try (FileChannel channel = FileChannel.open(lockFile,
+                java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), PRIVATE_FILE);
+             var fileLock = channel.lock()) {
+            Optional<byte[]> current = readSmall(key, Integer.MAX_VALUE - 16);
+            boolean holds = expectedVersion == null
+                    ? current.isEmpty()
+                    : current.isPresent() && versionOf(current.get()).equals(expectedVersion);
+            if (holds) {
+                writeSmall(key, content);
+            }
+            return holds;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String versionOf(byte[] content) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    @Override
     public void move(StorageKey source, StorageKey target) throws IOException {
         try {
             publish(pathOf(source), pathOf(target));
@@ -165,40 +222,59 @@ public class FilesystemObjectStore implements ObjectStore {
 
     @Override
     public Page list(StorageKey prefix, String startAfter, int limit) throws IOException {
-        Path dir = pathOf(prefix);
-        if (!Files.isDirectory(dir)) {
-            return new Page(List.of(), false);
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive");
         }
-        String after = startAfter == null ? null : prefix.path() + "/" + startAfter;
-        List<StorageKey> keys = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.filter(Files::isRegularFile).forEach(path -> {
-                String relative = root.relativize(path).toString().replace('\\', '/');
-                if (after == null || relative.compareTo(after) > 0) {
-                    keys.add(new StorageKey(relative));
-                }
-            });
-        } catch (NoSuchFileException | java.io.UncheckedIOException e) {
-            // a directory vanished while walking (a concurrent delete): list what remains
-        }
-        keys.sort(null);
-        List<ObjectInfo> items = new ArrayList<>(Math.min(limit, keys.size()));
-        for (StorageKey key : keys) {
+        List<ObjectInfo> items = new ArrayList<>(Math.min(limit, 1024));
+        boolean[] more = {false};
+        // one key past the page says whether the listing is truncated
+        keyOrder.walk(pathOf(prefix), prefix.path(), startAfter, true, (key, file, attributes) -> {
             if (items.size() == limit) {
-                break;
+                more[0] = true;
+                return false;
             }
-            stat(key).ifPresent(items::add);
+            items.add(new ObjectInfo(new StorageKey(key), attributes.size(), attributes.lastModifiedTime().toInstant()));
+            return true;
+        });
+        return new Page(items, more[0]);
+    }
+
+    /** As {@link #list}, without a stat per key: a kept directory listing answers a page of keys alone. */
+    @Override
+    public KeyPage listKeys(StorageKey prefix, String startAfter, int limit) throws IOException {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive");
         }
-        return new Page(items, keys.size() > limit);
+        List<StorageKey> keys = new ArrayList<>(Math.min(limit, 1024));
+        boolean[] more = {false};
+        keyOrder.walk(pathOf(prefix), prefix.path(), startAfter, true, KeyOrderedWalk.Attributes.KEYS_ONLY,
+                (key, file, attributes) -> {
+                    if (keys.size() == limit) {
+                        more[0] = true;
+                        return false;
+                    }
+                    keys.add(new StorageKey(key));
+                    return true;
+                });
+        return new KeyPage(keys, more[0]);
+    }
+
+    /** One pass over the tree in key order, rather than a listing per page: each directory is read once. */
+    @Override
+    public void forEach(StorageKey prefix, ObjectVisitor visitor) throws IOException {
+        keyOrder.walk(pathOf(prefix), prefix.path(), null, false, (key, file, attributes) -> {
+            visitor.visit(new ObjectInfo(new StorageKey(key), attributes.size(), attributes.lastModifiedTime().toInstant()));
+            return true;
+        });
     }
 
     @Override
     public void createAppendable(StorageKey key) throws IOException {
         Path file = pathOf(key);
         for (int attempt = 1; ; attempt++) {
-            Files.createDirectories(file.getParent());
+            createPrivateDirectories(file.getParent());
             try {
-                Files.createFile(file);
+                Files.createFile(file, PRIVATE_FILE);
                 return;
             } catch (FileAlreadyExistsException e) {
                 throw new IOException("appendable object " + key + " already exists", e);
@@ -306,27 +382,47 @@ public class FilesystemObjectStore implements ObjectStore {
         return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
     }
 
+    /**
+     * Everything the store creates is readable by the registry's user only (files 0600, directories 0700):
+     * the root holds signing keys and password hashes under {@code _auth/}, and nothing in it is anyone
+     * else's to read. Created with the mode rather than changed after, so no file is ever readable in
+     * between. (The umask can only take bits away.)
+     */
+    private static final FileAttribute<?>[] PRIVATE_FILE = posix("rw-------");
+    private static final FileAttribute<?>[] PRIVATE_DIRECTORY = posix("rwx------");
+
+    private static FileAttribute<?>[] posix(String permissions) {
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        return posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions))}
+                : new FileAttribute<?>[0];
+    }
+
+    private static void createPrivateDirectories(Path dir) throws IOException {
+        Files.createDirectories(dir, PRIVATE_DIRECTORY);
+    }
+
     private Path pathOf(StorageKey key) {
         // StorageKey cannot hold '..' or empty segments, so the result always lies under root.
         return root.resolve(key.path());
     }
 
     private Path newTempFile() throws IOException {
-        return Files.createFile(tmp.resolve(UUID.randomUUID().toString()));
+        return Files.createFile(tmp.resolve(UUID.randomUUID().toString()), PRIVATE_FILE);
     }
 
     /** Renames into place, replacing the target atomically (rename(2) on one filesystem). */
     private void publish(Path source, Path target) throws IOException {
         // A concurrent delete may prune the freshly created parent directory; create it again and retry.
+        // (createDirectories itself fails when a directory it just made is pruned before it makes the next.)
         for (int attempt = 1; ; attempt++) {
-            Files.createDirectories(target.getParent());
             try {
+                createPrivateDirectories(target.getParent());
                 Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 break;
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("the storage root must be one filesystem that supports atomic rename", e);
             } catch (NoSuchFileException e) {
-                if (attempt == 3 || !Files.exists(source)) {
+                if (attempt == 10 || !Files.exists(source)) {
                     throw e;
                 }
             }
@@ -345,7 +441,7 @@ public class FilesystemObjectStore implements ObjectStore {
 
     /** Removes directories emptied by deletes, up to the root, so listings and walks stay small. */
     private void pruneEmptyParents(Path dir) {
-        while (dir != null && dir.startsWith(root) && !dir.equals(root) && !dir.equals(tmp)) {
+        while (dir != null && dir.startsWith(root) && !dir.equals(root) && !dir.equals(tmp) && !dir.equals(locks)) {
             try {
                 Files.delete(dir);
             } catch (IOException e) {

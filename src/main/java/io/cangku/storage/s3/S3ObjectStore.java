@@ -269,6 +269,43 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
         }
     }
 
+    @Override
+    public Optional<VersionedBytes> readVersioned(StorageKey key, int maxBytes) throws IOException {
+        return readSmallObject(objectKey(key), maxBytes).map(o -> new VersionedBytes(o.bytes(), o.etag()));
+    }
+
+    /**
+     * {@code If-None-Match: *} to create, {@code If-Match: <etag>} to replace: S3 decides atomically (AWS since
+     * 2024, MinIO, Ceph). A store that ignores the headers makes this a plain write; README says which stores
+     * enforce them.
+     */
+    @Override
+    public boolean writeSmallIfVersion(StorageKey key, byte[] content, String expectedVersion) throws IOException {
+        if (!conditionalWrites) {
+            throw new IOException("conditional writes are switched off (registry.storage.s3.conditional-writes=false), "
+                    + "but writing " + key + " needs one");
+        }
+        String objectKey = objectKey(key);
+        try {
+            s3.putObject(statePut(objectKey, expectedVersion, expectedVersion == null), RequestBody.fromBytes(content));
+            return true;
+        } catch (SdkException e) {
+            if (isPreconditionFailed(e)) {
+                return false;
+            }
+            throw failure("conditional PUT", objectKey, e);
+        }
+    }
+
+    @Override
+    public void deleteBatch(java.util.Collection<StorageKey> keys) throws IOException {
+        try {
+            deleteObjects(keys.stream().map(this::objectKey).toList());
+        } catch (SdkException e) {
+            throw failure("DeleteObjects", keys.size() + " keys", e);
+        }
+    }
+
     /**
      * Copies inside S3, then deletes the source. A reader of {@code target} sees the old object or the new one:
      * CopyObject and CompleteMultipartUpload each replace the target in one step.

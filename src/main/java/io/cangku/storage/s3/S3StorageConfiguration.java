@@ -1,6 +1,8 @@
 package io.cangku.storage.s3;
 
 import io.cangku.storage.ObjectStore;
+import io.cangku.storage.StorageProperties;
+import io.cangku.storage.StorageStartup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -18,7 +20,7 @@ class S3StorageConfiguration {
 
     /** The store owns its S3 client and presigner; Spring calls {@code close()} at shutdown. */
     @Bean(destroyMethod = "close")
-    ObjectStore s3ObjectStore(S3Properties properties) throws IOException {
+    ObjectStore s3ObjectStore(S3Properties properties, StorageProperties storage) throws IOException {
         if (properties.bucket() == null || properties.bucket().isBlank()) {
             throw new IllegalStateException("registry.storage.type=s3 needs registry.storage.s3.bucket");
         }
@@ -26,6 +28,7 @@ class S3StorageConfiguration {
                 properties.prefix().isEmpty() ? "" : " under prefix " + properties.prefix(),
                 properties.endpoint() == null ? "AWS" : properties.endpoint(), properties.region(),
                 properties.partSize(), properties.redirect() ? "on" : "off");
-        return S3ObjectStore.create(properties);
+        String what = "S3 bucket " + properties.bucket() + " at " + (properties.endpoint() == null ? "AWS" : properties.endpoint());
+        return StorageStartup.open(what, storage.startupTimeout(), () -> S3ObjectStore.create(properties));
     }
 }

@@ -63,6 +63,11 @@ abstract class S3BucketContract extends ObjectStoreContract {
      */
     protected abstract boolean atomicConditionalWrites();
 
+    @Override
+    protected boolean decidesConditionalWritesAtomically() {
+        return atomicConditionalWrites();
+    }
+
     protected S3Properties properties() {
         return S3Properties.of(bucket, endpoint(), accessKey(), secretKey()).withPartSize(PART_SIZE);
     }

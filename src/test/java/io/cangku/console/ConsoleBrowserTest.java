@@ -1,0 +1,470 @@
+package io.cangku.console;
+
+import io.cangku.auth.TokenAuthRegistry;
+import io.cangku.auth.TokenHttp;
+import io.cangku.oci.RepositoryName;
+import io.cangku.oci.Tag;
+import io.cangku.storage.ObjectStore;
+import io.cangku.storage.StorageLayout;
+import io.cangku.testing.OciLayout;
+import io.cangku.testing.Processes;
+import io.cangku.testing.RequiresTool;
+import io.cangku.testing.TestBlob;
+import io.cangku.testing.TestImage;
+import io.cangku.testing.TestImages;
+import io.cangku.testing.TestIndex;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The web console in a real headless Chromium against the whole registry on a free port: one registry and one
+ * browser for every test, in order (later tests build on what earlier ones did, and the last one fills the
+ * registry with 10,000 repositories). Every page visited passes an axe-core scan with no serious or critical
+ * violation and leaves no error in the browser console; screenshots land in {@code target/console-screenshots}.
+ */
+@RequiresTool({"chromium", "chromedriver"})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleBrowserTest {
+
+    static final String ALICE = "alice";
+    static final String ALICE_PASSWORD = "alice-password-7";
+    static final String SBOM = "application/vnd.example.sbom.v1+json";
+    static final String SIGNATURE = "application/vnd.dev.cosign.artifact.sig.v1+json";
+
+    TokenAuthRegistry registry;
+    TokenHttp http;
+    ConsoleBrowser browser;
+    TestImage app;
+
+    @BeforeAll
+    void start() {
+        registry = TokenAuthRegistry.with().user(ALICE, ALICE_PASSWORD).start();
+        http = registry.http();
+        // given: an image with three layers under two tags, a signature and an SBOM referring to it, a
+        // two-platform index, a repository of alice's and one she may not see
+        app = TestImages.image().seed(1).randomLayers(3, 48 * 1024).build();
+        push("team/app", app, "1.0");
+        tag("team/app", app, "latest");
+        pushReferrer("team/app", app.manifest(), SBOM, "{\"spdxVersion\":\"SPDX-2.3\"}");
+        pushReferrer("team/app", app.manifest(), SIGNATURE, "{\"critical\":{}}");
+        TestIndex multi = TestImages.index(TestImages.image().seed(2).platform("linux", "amd64").build(),
+                TestImages.image().seed(3).platform("linux", "arm64").build());
+        for (TestImage image : multi.images()) {
+            push("team/multi", image, null);
+        }
+        putManifest("team/multi", "2.1", multi.index());
+        TestImage old = TestImages.image().seed(4).build();
+        push("team/old", old, "a");
+        tag("team/old", old, "b");
+        http.pushImageAsAdmin("alice/tool", "v1");
+        http.pushImageAsAdmin("other/secret", "v1");
+        browser = ConsoleBrowser.open(registry.uri());
+    }
+
+    @AfterAll
+    void stop() {
+        try {
+            if (browser != null) {
+                browser.close();
+            }
+        } finally {
+            registry.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void signsInWithTheKeyboardAndFindsARepositoryBySearch() {
+        // given: a visitor who is not signed in is sent to the sign-in page
+        browser.get("/");
+        browser.waitUntil(d -> d.getCurrentUrl().contains("/login"));
+        browser.checkPage("01-login");
+
+        // when: a wrong password, then the right one, typed with the keyboard alone
+        browser.signIn(TokenAuthRegistry.ADMIN, "not-the-password");
+        assertThat(browser.path()).startsWith("/login?error");
+        assertThat(browser.text(By.cssSelector(".alert.error"))).contains("Incorrect user name or password");
+        browser.signIn(TokenAuthRegistry.ADMIN, TokenAuthRegistry.ADMIN_PASSWORD);
+
+        // then: the repositories, each with its tag count and last push
+        assertThat(browser.heading()).isEqualTo("Repositories");
+        assertThat(repositoryNames()).containsExactly("alice/tool", "other/secret", "team/app", "team/multi", "team/old");
+        assertThat(rowOf("team/app").getText()).matches("team/app 2 — (just now|\\d+ minutes? ago)");
+        browser.checkPage("02-repositories");
+
+        // when: typing in the search box (htmx asks for the matching rows as one types)
+        WebElement search = browser.find(By.id("q"));
+        search.sendKeys("mult");
+        browser.waitUntil(d -> repositoryNames().equals(List.of("team/multi")));
+
+        // then: the address follows the search, so it can be shared or reloaded
+        browser.waitUntil(d -> d.getCurrentUrl().contains("q=mult"));
+        browser.checkPage("03-search");
+    }
+
+    @Test
+    @Order(2)
+    void opensARepositoryAndAManifestWithItsConfigLayersAndReferrersByKeyboard() {
+        // given
+        browser.get("/repositories");
+
+        // when: Tab to the repository's link and press Enter
+        browser.tabTo(e -> "team/app".equals(e.getText()), "the link to team/app");
+        browser.press(Keys.ENTER);
+
+        // then: its tags with digest, size and push time, and the pull command to copy
+        browser.waitUntil(d -> browser.path().startsWith("/repository?name=team"));
+        assertThat(browser.heading()).isEqualTo("team/app");
+        assertThat(tagNames()).containsExactly("1.0", "latest");
+        assertThat(browser.find(By.id("pull-cmd")).getDomAttribute("value"))
+                .isEqualTo("docker pull " + registry.hostPort() + "/team/app:1.0");
+        assertThat(browser.all(By.cssSelector("button[data-copy='" + app.manifest().digest() + "']"))).hasSize(2);
+        browser.checkPage("04-repository");
+
+        // when: the copy button for the pull command is pressed with the keyboard
+        browser.tabTo(e -> "Copy".equals(e.getText()), "the pull command's copy button");
+        browser.press(Keys.ENTER);
+        browser.waitUntil(d -> !browser.all(By.cssSelector("button.copy.copied")).isEmpty());
+
+        // when: opening the manifest of tag 1.0
+        browser.find(By.linkText("1.0")).click();
+
+        // then: the config (created, command, environment, labels, history), three layers with sizes, and the
+        // referrers grouped by artifact type
+        browser.waitUntil(d -> browser.path().startsWith("/manifest"));
+        assertThat(browser.text(By.cssSelector(".facts"))).contains(app.manifest().digest()).contains("2024-01-01 00:00:00 UTC")
+                .contains("linux/amd64");
+        String config = browser.text(By.cssSelector("section[aria-labelledby=config-h]"));
+        assertThat(config).contains("/bin/true").contains("PATH=/usr/local/sbin").contains("io.cangku.test.seed")
+                .contains("TestImages layer 3");
+        List<WebElement> layerRows = browser.all(By.cssSelector("section[aria-labelledby=layers-h] tbody tr:not(.config-row)"));
+        assertThat(layerRows).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(layerRows.get(i).getText()).contains(app.layers().get(i).digest().substring(0, 19));
+        }
+        List<String> groups = browser.all(By.cssSelector(".referrer-group h3 code")).stream().map(WebElement::getText).toList();
+        assertThat(groups).containsExactly(SIGNATURE, SBOM);
+        browser.checkPage("05-manifest");
+
+        // when: a multi-platform index
+        browser.get("/repository?name=team/multi");
+        assertThat(browser.text(By.cssSelector("table.data tbody"))).contains("OCI index").contains("linux/amd64")
+                .contains("linux/arm64");
+        browser.find(By.linkText("2.1")).click();
+        browser.waitUntil(d -> browser.path().startsWith("/manifest"));
+
+        // then: its images with their platforms, each a link to its own manifest
+        String children = browser.text(By.cssSelector("section[aria-labelledby=children-h]"));
+        assertThat(children).contains("linux/amd64").contains("linux/arm64");
+        browser.checkPage("06-index");
+    }
+
+    @Test
+    @Order(3)
+    void deletesATagAfterAConfirmationNamingItAndV2NoLongerServesIt() {
+        // given
+        browser.get("/repository?name=team/app");
+
+        // when
+        browser.find(By.cssSelector("a[aria-label='Delete tag latest']")).click();
+
+        // then: a confirmation that names the tag
+        assertThat(browser.heading()).isEqualTo("Delete tag team/app:latest?");
+        browser.checkPage("07-confirm-tag-delete");
+        browser.find(By.cssSelector(".danger-zone button[type=submit]")).click();
+
+        // then: gone from the page and from the registry API
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).contains("Tag latest deleted");
+        assertThat(tagNames()).containsExactly("1.0");
+        assertThat(v2Status("team/app", "latest")).isEqualTo(404);
+        assertThat(v2Status("team/app", "1.0")).isEqualTo(200);
+    }
+
+    @Test
+    @Order(4)
+    void deletesAManifestNamingEveryTagOnIt() {
+        // given: team/old has one manifest under tags a and b
+        browser.get("/repository?name=team/old");
+        browser.find(By.linkText("a")).click();
+        browser.find(By.linkText("Delete manifest…")).click();
+
+        // then: the confirmation lists both tags
+        assertThat(browser.heading()).startsWith("Delete manifest sha256:");
+        assertThat(browser.all(By.cssSelector(".danger-zone li")).stream().map(WebElement::getText))
+                .containsExactly("team/old:a", "team/old:b");
+        browser.checkPage("08-confirm-manifest-delete");
+
+        // when
+        browser.find(By.cssSelector(".danger-zone button[type=submit]")).click();
+
+        // then
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).contains("deleted");
+        assertThat(v2Status("team/old", "a")).isEqualTo(404);
+        assertThat(v2Status("team/old", "b")).isEqualTo(404);
+    }
+
+    @Test
+    @Order(5)
+    @RequiresTool("skopeo")
+    void createsARuleAndARobotAccountWhoseSecretPushesWithSkopeo(@TempDir Path tmp) throws IOException {
+        // given: a rule letting group builders push to ci/**, made in the console
+        browser.get("/access/rules");
+        browser.find(By.id("rule-repos")).sendKeys("ci/**");
+        browser.find(By.id("rule-groups")).sendKeys("builders");
+        browser.find(By.id("act-push")).click();
+        browser.find(By.cssSelector("form[action='/access/rules'] button[type=submit]")).click();
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).contains("Rule for ci/** created");
+        assertThat(browser.text(By.cssSelector("table.data"))).contains("ci/**").contains("group builders").contains("pull, push");
+        browser.checkPage("09-rules");
+
+        // when: a robot account in that group
+        browser.get("/access/robots");
+        browser.find(By.id("r-name")).sendKeys("ci-bot");
+        browser.find(By.id("r-groups")).sendKeys("builders");
+        browser.find(By.cssSelector("form[action='/access/robots'] button[type=submit]")).click();
+
+        // then: the secret, once, with a copy button and the docker login line
+        assertThat(browser.heading()).isEqualTo("Robot account ci-bot created");
+        String secret = browser.find(By.id("secret")).getDomAttribute("value");
+        assertThat(secret).hasSizeGreaterThanOrEqualTo(40);
+        assertThat(browser.find(By.cssSelector("button[data-copy='" + secret + "']")).getText()).isEqualTo("Copy secret");
+        assertThat(browser.find(By.id("login-cmd")).getDomAttribute("value"))
+                .isEqualTo("echo '" + secret + "' | docker login " + registry.hostPort() + " -u ci-bot --password-stdin");
+        browser.screenshotWithoutSecret("10-robot-created");
+
+        // when: skopeo pushes with that secret
+        TestImage image = TestImages.image().seed(5).build();
+        OciLayout layout = OciLayout.create(tmp.resolve("layout")).add(image, "v1");
+        Path auth = Files.writeString(tmp.resolve("auth.json"), "{\"auths\":{}}");
+        Processes.Output pushed = Processes.command("skopeo", "copy", "--dest-tls-verify=false",
+                        "--dest-creds", "ci-bot:" + secret, layout.reference("v1"),
+                        "docker://" + registry.hostPort() + "/ci/app:1")
+                .env("REGISTRY_AUTH_FILE", auth.toString()).env("TMPDIR", tmp.toString()).runAllowingFailure();
+
+        // then
+        assertThat(pushed.succeeded()).as(pushed.describe()).isTrue();
+        assertThat(v2Status("ci/app", "1")).isEqualTo(200);
+
+        // then: the robot is listed, with its expiry, but its secret appears nowhere else
+        browser.get("/access/robots");
+        assertThat(browser.text(By.cssSelector("table.data"))).contains("ci-bot").contains("builders");
+        assertThat(browser.driver().getPageSource()).doesNotContain(secret);
+        browser.checkPage("11-robots");
+    }
+
+    @Test
+    @Order(6)
+    void managesUsersAndGroupsAndFiltersTheAuditLogNewestFirst() {
+        // when: a user and a group made in the console
+        browser.get("/access/users");
+        browser.find(By.id("u-name")).sendKeys("bob");
+        browser.find(By.id("u-pass")).sendKeys("bob-password-1");
+        browser.find(By.id("u-groups")).sendKeys("builders, readers");
+        browser.find(By.cssSelector("form[action='/access/users'] button[type=submit]")).click();
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).contains("User bob created");
+        assertThat(browser.text(By.cssSelector("table.data"))).contains("bob").contains("readers");
+        browser.checkPage("12-users");
+        browser.get("/access/groups");
+        browser.find(By.id("g-name")).sendKeys("readers");
+        browser.find(By.id("g-desc")).sendKeys("May pull everything");
+        browser.find(By.cssSelector("form[action='/access/groups'] button[type=submit]")).click();
+        assertThat(browser.text(By.cssSelector("table.data"))).contains("May pull everything").contains("bob");
+        browser.checkPage("13-groups");
+
+        // when: the audit log, filtered to deletes in team/app
+        browser.get("/access/audit");
+        List<String> all = auditActions();
+        assertThat(all).contains("create-user", "create-robot", "delete", "login");
+        assertThat(all.getFirst()).as("newest first").isEqualTo("save-group");
+        browser.find(By.id("f-repo")).sendKeys("team/app");
+        new org.openqa.selenium.support.ui.Select(browser.find(By.id("f-action"))).selectByValue("delete");
+        browser.find(By.cssSelector("form.filters button[type=submit]")).click();
+
+        // then
+        browser.waitUntil(d -> browser.path().contains("action=delete"));
+        assertThat(auditActions()).containsExactly("delete");
+        assertThat(browser.text(By.cssSelector("table.data tbody"))).contains("team/app:latest").contains("admin");
+        browser.checkPage("14-audit");
+    }
+
+    @Test
+    @Order(7)
+    void showsTheRegistryStatus() {
+        browser.get("/status");
+        String cards = browser.text(By.cssSelector(".cards"));
+        assertThat(cards).contains("filesystem").contains("token");
+        browser.checkPage("15-status");
+    }
+
+    @Test
+    @Order(8)
+    void aNonAdministratorSeesAndActsOnlyWhereTheyMay() {
+        // given
+        browser.signOut();
+        assertThat(browser.path()).startsWith("/login?signedOut");
+
+        // when
+        browser.signIn(ALICE, ALICE_PASSWORD);
+
+        // then: only her own repository, and no administration
+        assertThat(repositoryNames()).containsExactly("alice/tool");
+        assertThat(browser.all(By.linkText("Access"))).isEmpty();
+        assertThat(browser.all(By.linkText("Maintenance"))).isEmpty();
+        browser.checkPage("16-repositories-as-alice");
+
+        // then: another's repository answers as if it did not exist, and access pages are refused
+        browser.get("/repository?name=other/secret");
+        assertThat(browser.heading()).isEqualTo("Not found");
+        browser.checkPage("17-not-found");
+        browser.get("/access/users");
+        assertThat(browser.heading()).isEqualTo("Not allowed");
+        browser.checkPage("18-not-allowed");
+
+        // and: a delete she may not make is refused even when posted directly
+        browser.get("/tags/delete?repository=team/app&tag=1.0");
+        assertThat(browser.heading()).isEqualTo("Not allowed");
+        browser.assertNoConsoleErrors();
+        assertThat(v2Status("team/app", "1.0")).isEqualTo(200);
+
+        browser.signOut();
+        browser.signIn(TokenAuthRegistry.ADMIN, TokenAuthRegistry.ADMIN_PASSWORD);
+    }
+
+    /** Server time of each page on 10,000 repositories and a repository of 5,000 tags, from Server-Timing. */
+    @Test
+    @Order(100)
+    void pagesStayFastOnTenThousandRepositoriesAndFiveThousandTags() throws IOException {
+        // given: 10,000 repositories and 5,000 tags on one manifest, written straight into storage (pushing them
+        // one by one through /v2 would take minutes and prove nothing more about the console)
+        ObjectStore store = registry.bean(ObjectStore.class);
+        for (int i = 0; i < 10_000; i++) {
+            store.writeSmall(StorageLayout.catalogEntry(RepositoryName.parse(String.format("bench/repo-%05d", i))), new byte[0]);
+        }
+        http.pushImageAsAdmin("bench/big", "t-00000");
+        byte[] digest = http.get("/v2/bench/big/manifests/t-00000",
+                TokenHttp.bearer(http.token(TokenAuthRegistry.ADMIN, TokenAuthRegistry.ADMIN_PASSWORD, "repository:bench/big:pull")))
+                .header("Docker-Content-Digest").getBytes(StandardCharsets.US_ASCII);
+        for (int i = 1; i < 5_000; i++) {
+            store.writeSmall(StorageLayout.tag(RepositoryName.parse("bench/big"), Tag.parse(String.format("t-%05d", i))), digest);
+        }
+        String manifestDigest = new String(digest, StandardCharsets.US_ASCII);
+
+        // when: each page, twice (the first visit warms the JVM)
+        Map<String, String> pages = new java.util.LinkedHashMap<>();
+        pages.put("repositories", "/repositories");
+        pages.put("repositories, page 2", "/repositories?after=bench/repo-00024");
+        pages.put("search, one match", "/repositories?q=repo-09999");
+        pages.put("search, no match", "/repositories?q=nothing-matches-this");
+        pages.put("repository of 5,000 tags", "/repository?name=bench/big");
+        pages.put("its last page of tags", "/repository?name=bench/big&after=t-04990");
+        pages.put("manifest", "/manifest?repository=bench/big&digest=" + manifestDigest);
+        pages.put("audit log", "/access/audit");
+        pages.put("status", "/status");
+        List<String> report = new ArrayList<>();
+        for (Map.Entry<String, String> page : pages.entrySet()) {
+            browser.get(page.getValue());
+            browser.get(page.getValue());
+            Object millis = browser.script("var t = performance.getEntriesByType('navigation')[0].serverTiming"
+                    + ".filter(function (e) { return e.name === 'app'; }); return t.length ? t[0].duration : null;");
+            // then: every page reports its server time (the figures go to the report, not into an assertion)
+            assertThat(millis).as("Server-Timing of %s", page.getValue()).isNotNull();
+            report.add(String.format("%-28s %8.1f ms  %s", page.getKey(), ((Number) millis).doubleValue(), page.getValue()));
+        }
+        browser.get("/repositories");
+        assertThat(repositoryNames()).hasSize(25).startsWith("alice/tool");
+        browser.get("/repository?name=bench/big");
+        assertThat(tagNames()).hasSize(25);
+        browser.screenshot("19-repository-5000-tags");
+        Files.write(ConsoleBrowser.SCREENSHOTS.resolve("server-timing.txt"), report);
+        report.forEach(System.out::println);
+    }
+
+    // ---- helpers
+
+    private List<String> repositoryNames() {
+        return browser.all(By.cssSelector("#results a.repo-link")).stream().map(WebElement::getText).toList();
+    }
+
+    private WebElement rowOf(String repository) {
+        return browser.find(By.xpath("//tr[td/a[text()='" + repository + "']]"));
+    }
+
+    private List<String> tagNames() {
+        return browser.all(By.cssSelector("table.data tbody tr td:first-child a")).stream().map(WebElement::getText).toList();
+    }
+
+    private List<String> auditActions() {
+        return browser.all(By.cssSelector("table.data tbody tr td:nth-child(3)")).stream().map(WebElement::getText).toList();
+    }
+
+    private int v2Status(String repository, String reference) {
+        String token = http.token(TokenAuthRegistry.ADMIN, TokenAuthRegistry.ADMIN_PASSWORD, "repository:" + repository + ":pull");
+        return http.send("HEAD", "/v2/" + repository + "/manifests/" + reference, null,
+                "Authorization", "Bearer " + token, "Accept", TestImages.OCI_MANIFEST + "," + TestImages.OCI_INDEX).status();
+    }
+
+    private String adminToken(String repository) {
+        return http.token(TokenAuthRegistry.ADMIN, TokenAuthRegistry.ADMIN_PASSWORD, "repository:" + repository + ":pull,push");
+    }
+
+    private void push(String repository, TestImage image, String tag) {
+        String token = adminToken(repository);
+        for (TestBlob blob : List.of(image.config())) {
+            pushBlob(repository, blob, token);
+        }
+        image.layers().forEach(layer -> pushBlob(repository, layer, token));
+        putManifest(repository, tag == null ? image.manifest().digest() : tag, image.manifest());
+    }
+
+    private void tag(String repository, TestImage image, String tag) {
+        putManifest(repository, tag, image.manifest());
+    }
+
+    private void pushBlob(String repository, TestBlob blob, String token) {
+        TokenHttp.Response response = http.pushBlob(repository, blob.content(), token);
+        assertThat(response.status()).as("blob upload %s", response).isEqualTo(201);
+    }
+
+    private void putManifest(String repository, String reference, TestBlob manifest) {
+        TokenHttp.Response response = http.send("PUT", "/v2/" + repository + "/manifests/" + reference, manifest.content(),
+                "Authorization", "Bearer " + adminToken(repository), "Content-Type", manifest.mediaType());
+        assertThat(response.status()).as("manifest push %s", response).isEqualTo(201);
+    }
+
+    /** An OCI artifact (image-spec 1.1: artifactType, empty config, one layer) whose subject is {@code subject}. */
+    private void pushReferrer(String repository, TestBlob subject, String artifactType, String content) {
+        String token = adminToken(repository);
+        TestBlob empty = TestBlob.of("application/vnd.oci.empty.v1+json", "{}".getBytes(StandardCharsets.UTF_8));
+        TestBlob layer = TestBlob.of(artifactType, content.getBytes(StandardCharsets.UTF_8));
+        pushBlob(repository, empty, token);
+        pushBlob(repository, layer, token);
+        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + TestImages.OCI_MANIFEST + "\",\"artifactType\":\"" + artifactType
+                + "\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + empty.digest() + "\",\"size\":2},"
+                + "\"layers\":[{\"mediaType\":\"" + artifactType + "\",\"digest\":\"" + layer.digest() + "\",\"size\":" + layer.size() + "}],"
+                + "\"subject\":{\"mediaType\":\"" + subject.mediaType() + "\",\"digest\":\"" + subject.digest() + "\",\"size\":" + subject.size() + "},"
+                + "\"annotations\":{\"org.opencontainers.image.created\":\"2024-02-03T04:05:06Z\"}}";
+        TestBlob referrer = TestBlob.of(TestImages.OCI_MANIFEST, manifest.getBytes(StandardCharsets.UTF_8));
+        putManifest(repository, referrer.digest(), referrer);
+    }
+
+}
