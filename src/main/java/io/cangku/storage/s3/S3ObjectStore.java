@@ -738,7 +738,10 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     private String createMultipartUpload(String objectKey) throws IOException {
         try {
-            return s3.createMultipartUpload(b -> b.bucket(bucket).key(objectKey)).uploadId();
+            // A repeat after a cut answer leaves the first multipart upload orphaned under the same key; the
+            // session's discard aborts every multipart upload under its prefix, so none outlives the session.
+            return retryingCut("CreateMultipartUpload", objectKey,
+                    () -> s3.createMultipartUpload(b -> b.bucket(bucket).key(objectKey)).uploadId());
         } catch (SdkException e) {
             throw failure("CreateMultipartUpload", objectKey, e);
         }
