@@ -2,6 +2,7 @@ package io.cangku.api;
 
 import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
+import io.cangku.registry.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.io.FilterInputStream;
@@ -54,6 +55,16 @@ final class RequestBodies {
                 }
             }
         };
+    }
+
+    /**
+     * The body of an upload request ({@link #stream}), cut when it arrives slower than
+     * {@code registry.uploads.min-body-rate} or takes longer than {@code registry.uploads.body-timeout}
+     * ({@link PacedBodyInputStream.TooSlowException}).
+     */
+    static InputStream uploadStream(HttpServletRequest request, RegistryProperties.Uploads limits) throws IOException {
+        return new PacedBodyInputStream(stream(request), limits.minBodyRate().toBytes(), limits.bodyRateWindow(),
+                limits.bodyTimeout());
     }
 
     /** Reads at most {@code max} bytes; a longer body is refused with {@code tooLarge} before it is all read. */

@@ -8,6 +8,7 @@ import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
 import io.cangku.registry.BlobInfo;
 import io.cangku.registry.BlobService;
+import io.cangku.registry.RegistryProperties;
 import io.cangku.registry.UploadService;
 import io.cangku.registry.UploadService.UploadStatus;
 import jakarta.servlet.http.HttpServletRequest;
@@ -34,11 +35,13 @@ class UploadEndpoint {
     private final UploadService uploads;
     private final BlobService blobs;
     private final RegistryAccess access;
+    private final RegistryProperties.Uploads limits;
 
-    UploadEndpoint(UploadService uploads, BlobService blobs, RegistryAccess access) {
+    UploadEndpoint(UploadService uploads, BlobService blobs, RegistryAccess access, RegistryProperties properties) {
         this.uploads = uploads;
         this.blobs = blobs;
         this.access = access;
+        this.limits = properties.uploads();
     }
 
     void start(V2Route.UploadStart route, HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -59,11 +62,16 @@ class UploadEndpoint {
             // The blob is not available to mount: the spec asks for an ordinary upload session instead.
         } else if (digestParam != null) {
             Digest digest = Digest.parse(digestParam);
-            BlobInfo blob = uploads.uploadWhole(name, digest, RequestBodies.declaredLength(request), RequestBodies.stream(request));
+            BlobInfo blob;
+            try {
+                blob = uploads.uploadWhole(name, digest, RequestBodies.declaredLength(request), RequestBodies.uploadStream(request, limits));
+            } catch (IOException e) {
+                throw tooSlowOr(e, null);
+            }
             created(response, name, blob.digest());
             return;
         }
-        UploadStatus status = uploads.start(name);
+        UploadStatus status = uploads.start(name, owner(request));
         accepted(response, name, status, 202);
     }
 
@@ -90,9 +98,11 @@ class UploadEndpoint {
         }
         UploadStatus status;
         try {
-            status = uploads.append(route.name(), route.id(), rangeStart, declared, RequestBodies.stream(request));
+            status = uploads.append(route.name(), route.id(), rangeStart, declared, RequestBodies.uploadStream(request, limits));
         } catch (RegistryException e) {
             throw withSessionLocation(e, route);
+        } catch (IOException e) {
+            throw tooSlowOr(e, route);
         }
         accepted(response, route.name(), status, 202);
     }
@@ -112,13 +122,15 @@ class UploadEndpoint {
             if (contentRange != null) {
                 rangeStart = parseContentRange(route, contentRange)[0];
             }
-            finalChunk = RequestBodies.stream(request);
+            finalChunk = RequestBodies.uploadStream(request, limits);
         }
         BlobInfo blob;
         try {
             blob = uploads.complete(route.name(), route.id(), digest, rangeStart, declared, finalChunk);
         } catch (RegistryException e) {
             throw withSessionLocation(e, route);
+        } catch (IOException e) {
+            throw tooSlowOr(e, route);
         }
         created(response, route.name(), blob.digest());
     }
@@ -127,6 +139,42 @@ class UploadEndpoint {
         uploads.cancel(route.name(), route.id());
         response.setStatus(204);
         response.setContentLength(0);
+    }
+
+    /**
+     * Whose limit of open sessions a new session counts against: the signed-in account, or for anonymous
+     * callers (and an open registry) the client's address.
+     */
+    private String owner(HttpServletRequest request) {
+        String account = access.actor();
+        return account != null ? "account:" + account : "address:" + request.getRemoteAddr();
+    }
+
+    /**
+     * A body cut for arriving too slowly becomes 408 naming the limit and, for a session, the offset it kept
+     * (the chunk was discarded whole), so the client can resume from there; the connection is closed, since the
+     * rest of the body is still in flight. Any other failure is rethrown as it is.
+     */
+    private IOException tooSlowOr(IOException e, V2Route.Upload route) throws IOException {
+        PacedBodyInputStream.TooSlowException slow = null;
+        for (Throwable t = e; t != null && slow == null; t = t.getCause()) {
+            if (t instanceof PacedBodyInputStream.TooSlowException s) {
+                slow = s;
+            }
+        }
+        if (slow == null) {
+            return e;
+        }
+        String reason = slow.getCause().getMessage();
+        if (route == null) {
+            throw new RegistryException(OciError.BLOB_UPLOAD_INVALID, reason + "; nothing was stored", null, 408,
+                    Map.of("Connection", "close"));
+        }
+        UploadStatus status = uploads.status(route.name(), route.id());
+        throw new RegistryException(OciError.BLOB_UPLOAD_INVALID, reason + "; this chunk was discarded and the upload holds "
+                + status.offset() + " bytes: resume from offset " + status.offset(), null, 408,
+                Map.of("Range", UploadService.rangeHeader(status.offset()), "Docker-Upload-UUID", status.id(),
+                        "Location", sessionLocation(route.name(), status.id()), "Connection", "close"));
     }
 
     private static void created(HttpServletResponse response, RepositoryName name, Digest digest) {

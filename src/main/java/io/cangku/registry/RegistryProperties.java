@@ -28,10 +28,19 @@ public record RegistryProperties(@DefaultValue Delete delete, @DefaultValue Uplo
     }
 
     /**
-     * @param maxAge        an upload session untouched for longer than this is abandoned and purged
-     * @param purgeInterval how often abandoned sessions are looked for
+     * @param maxAge          an upload session untouched for longer than this is abandoned and purged
+     * @param purgeInterval   how often abandoned sessions are looked for
+     * @param maxOpenPerUser  open sessions one account (or, anonymous, one client address) may hold at once;
+     *                        one more is refused with 429 TOOMANYREQUESTS
+     * @param minBodyRate     bytes per second an upload body must keep up, measured over each {@code bodyRateWindow}
+     * @param bodyRateWindow  the span over which {@code minBodyRate} is measured (the first one starts with the body)
+     * @param bodyTimeout     the longest one request's upload body may take, however fast it flows
      */
-    public record Uploads(@DefaultValue("24h") Duration maxAge, @DefaultValue("1h") Duration purgeInterval) {
+    public record Uploads(@DefaultValue("24h") Duration maxAge, @DefaultValue("1h") Duration purgeInterval,
+                          @DefaultValue("100") @Min(1) int maxOpenPerUser,
+                          @DefaultValue("8KB") DataSize minBodyRate,
+                          @DefaultValue("30s") Duration bodyRateWindow,
+                          @DefaultValue("1h") Duration bodyTimeout) {
     }
 
     /** @param maxSize a larger manifest is refused with 413 MANIFEST_INVALID */

@@ -6,6 +6,7 @@ import io.cangku.oci.Digest;
 import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
+import io.cangku.storage.AppendInProgressException;
 import io.cangku.storage.AppendOffsetMismatchException;
 import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectNotFoundException;
@@ -44,6 +45,7 @@ public class UploadService {
     private final BlobService blobs;
     private final JsonMapper json;
     private final RegistryProperties properties;
+    private final UploadQuota quota;
     /**
      * The SHA-256 state of each session after its last chunk, keyed by session and offset: the bytes
      * before an offset never change, so an entry is never wrong, only possibly absent (another replica took
@@ -57,22 +59,33 @@ public class UploadService {
         this.blobs = blobs;
         this.json = json;
         this.properties = properties;
+        this.quota = new UploadQuota(store, properties.uploads(), java.time.Clock.systemUTC());
     }
 
     /** The state of one session: how many bytes it holds. */
     public record UploadStatus(String id, long offset) {
     }
 
-    record UploadInfo(String repository, long startedAtEpochMilli) {
+    /** {@code owner}: who counts the session against their limit ({@code account:<name>} or {@code address:<ip>}); null when none does. */
+    record UploadInfo(String repository, long startedAtEpochMilli, String owner) {
     }
 
     private record HashState(long offset, MessageDigest sha256) {
     }
 
-    public UploadStatus start(RepositoryName repository) throws IOException {
+    /**
+     * Opens a session for {@code owner} ({@code account:<name>}, or {@code address:<ip>} for anonymous callers),
+     * refused with 429 TOOMANYREQUESTS when the owner already holds {@code registry.uploads.max-open-per-user}.
+     */
+    public UploadStatus start(RepositoryName repository, String owner) throws IOException {
         String id = UUID.randomUUID().toString();
+        quota.reserve(owner, id);
+        return start(repository, id, owner);
+    }
+
+    private UploadStatus start(RepositoryName repository, String id, String owner) throws IOException {
         store.writeSmall(StorageLayout.uploadInfo(id),
-                json.writeValueAsBytes(new UploadInfo(repository.value(), Instant.now().toEpochMilli())));
+                json.writeValueAsBytes(new UploadInfo(repository.value(), Instant.now().toEpochMilli(), owner)));
         store.createAppendable(StorageLayout.uploadData(id));
         hashStates.put(id, new HashState(0, Digest.newMessageDigest(Digest.SHA256)));
         return new UploadStatus(id, 0);
@@ -124,14 +137,21 @@ public class UploadService {
                     Map.of("expected", expected.toString(), "actual", actual.toString()));
         }
         BlobInfo blob = blobs.publishUpload(repository, data, expected, sealed.sizeBytes());
-        discard(id);
+        try {
+            discard(id);
+        } catch (IOException e) {
+            // The blob is published and linked: the push succeeded. What is left of the session is purged
+            // with abandoned sessions; failing here made clients retry an upload that had worked.
+            log.warn("upload {} completed, but removing its session failed (purged later): {}", id, e.toString());
+        }
         return blob;
     }
 
     /** Single-request upload: the whole blob in one body, verified against {@code expected}. */
     public BlobInfo uploadWhole(RepositoryName repository, Digest expected, Long declaredLength, InputStream body)
             throws IOException {
-        UploadStatus session = start(repository);
+        // lives only as long as this request, so it counts against no one's limit of open sessions
+        UploadStatus session = start(repository, UUID.randomUUID().toString(), null);
         try {
             return complete(repository, session.id(), expected, null, declaredLength, body);
         } catch (IOException | RuntimeException e) {
@@ -196,6 +216,10 @@ public class UploadService {
         } catch (AppendOffsetMismatchException e) {
             // another request appended in between: the client's view is out of date
             throw outOfOrder(id, e.currentSize(), "the upload changed concurrently; it now holds " + e.currentSize() + " bytes");
+        } catch (AppendInProgressException e) {
+            long size = currentSize(id);
+            throw outOfOrder(id, size, "another request is still sending a chunk to this upload (it holds " + size
+                    + " bytes so far); send one chunk at a time, and ask the upload's state (GET) before resuming");
         } catch (LengthCheckingInputStream.LengthMismatchException e) {
             throw new RegistryException(OciError.SIZE_INVALID, e.getMessage() + "; the chunk was not stored");
         }
@@ -243,6 +267,13 @@ public class UploadService {
 
     private void discard(String id) throws IOException {
         hashStates.invalidate(id);
+        Optional<UploadInfo> info;
+        try {
+            info = readInfo(id);
+        } catch (IOException | RuntimeException e) {
+            info = Optional.empty(); // unreadable: its owner marker is pruned when the owner reaches the limit
+        }
+        info.ifPresent(i -> quota.release(i.owner(), id));
         store.deleteAppendable(StorageLayout.uploadData(id));
         store.deleteAll(StorageLayout.upload(id));
         log.debug("discarded upload {}", id);

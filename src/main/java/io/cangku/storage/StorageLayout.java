@@ -25,7 +25,10 @@ import io.cangku.oci.Tag;
  * _uploads/&lt;id&gt;/data                                      appendable: an upload session's bytes (the S3
  *                                                           backend keeps data.state and data.tail.&lt;id&gt;
  *                                                           beside it until sealed)
- * _uploads/&lt;id&gt;/info                                      JSON: repository and start time of the session
+ * _uploads/&lt;id&gt;/info                                      JSON: repository, owner and start time of the session
+ * _upload-owners/&lt;owner hash&gt;/&lt;id&gt;                        marker: an open session of that owner (an account,
+ *                                                           or an anonymous client's address), so counting
+ *                                                           one owner's sessions is one short listing
  * _auth/users/&lt;name&gt;                                      JSON: an account (password hashed)
  * _auth/groups/&lt;name&gt;                                     JSON: a group
  * _auth/rules/&lt;id&gt;                                        JSON: an access rule
@@ -51,6 +54,7 @@ public final class StorageLayout {
     public static final StorageKey REPOSITORIES = StorageKey.of("repositories");
     public static final StorageKey CATALOG = StorageKey.of("_catalog");
     public static final StorageKey UPLOADS = StorageKey.of("_uploads");
+    public static final StorageKey UPLOAD_OWNERS = StorageKey.of("_upload-owners");
     public static final StorageKey USERS = StorageKey.of("_auth", "users");
     public static final StorageKey GROUPS = StorageKey.of("_auth", "groups");
     public static final StorageKey RULES = StorageKey.of("_auth", "rules");
@@ -184,6 +188,15 @@ public final class StorageLayout {
 
     public static StorageKey upload(String uploadId) {
         return UPLOADS.resolve(uploadId);
+    }
+
+    /** The open sessions of one owner; {@code ownerHash} is a hex digest of the owner (names and addresses need no escaping). */
+    public static StorageKey uploadsOf(String ownerHash) {
+        return UPLOAD_OWNERS.resolve(ownerHash);
+    }
+
+    public static StorageKey uploadOwnerMarker(String ownerHash, String uploadId) {
+        return UPLOAD_OWNERS.resolve(ownerHash, uploadId);
     }
 
     public static StorageKey user(String name) {

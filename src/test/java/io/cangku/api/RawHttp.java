@@ -86,6 +86,11 @@ final class RawHttp implements AutoCloseable {
     }
 
     Response readResponse() {
+        return readFrom(socket);
+    }
+
+    /** Reads one response from a socket the test drives itself (a body sent on a schedule, say). */
+    static Response readFrom(Socket socket) {
         try {
             InputStream in = socket.getInputStream();
             String statusLine = readLine(in);

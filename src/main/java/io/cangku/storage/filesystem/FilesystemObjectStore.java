@@ -1,6 +1,8 @@
 package io.cangku.storage.filesystem;
 
+import io.cangku.storage.AppendInProgressException;
 import io.cangku.storage.AppendOffsetMismatchException;
+import io.cangku.storage.KeyedLocks;
 import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectNotFoundException;
 import io.cangku.storage.KeyPage;
@@ -14,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -27,12 +30,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.concurrent.locks.ReentrantLock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
@@ -40,8 +43,8 @@ import java.util.stream.Stream;
  * filesystem), is forced to disk, then renamed into place atomically, so a crash at any moment leaves either
  * the old file or the new one, and at worst an orphaned temporary file, which is removed at the next start.
  *
- * <p>Appendable objects are plain files appended in place under a lock; a failed append truncates back, so
- * a chunk is all or nothing. Sealing forces the file to disk.
+ * <p>Appendable objects are plain files appended in place under a lock of that file alone; a failed append
+ * truncates back, so a chunk is all or nothing. Sealing forces the file to disk.
  */
 public class FilesystemObjectStore implements ObjectStore {
 
@@ -50,7 +53,6 @@ public class FilesystemObjectStore implements ObjectStore {
     private static final String LOCKS_DIR = ".locks";
     /** Temp files younger than this may belong to another process sharing the root; leave them. */
     private static final Duration ORPHAN_AGE = Duration.ofHours(1);
-    private static final int LOCK_STRIPES = 64;
     private static final int COPY_BUFFER_BYTES = 256 * 1024;
 
     private final Path root;
@@ -58,15 +60,18 @@ public class FilesystemObjectStore implements ObjectStore {
     private final Path locks;
     private final KeyOrderedWalk keyOrder = new KeyOrderedWalk(System::nanoTime);
     /**
-     * In-JVM locks in front of the file lock, striped by file path and shared by every store instance:
+     * In-JVM locks in front of the file lock, one per file and shared by every store instance:
      * FileChannel.lock refuses (rather than waits for) a lock this JVM already holds through another channel.
      */
-    private static final ReentrantLock[] APPEND_LOCKS = new ReentrantLock[LOCK_STRIPES];
+    private static final KeyedLocks<Path> APPEND_LOCKS = new KeyedLocks<>();
+    /** Longer than a well-behaved client waits between two requests of one session; another holder is a racing client. */
+    private static final Duration MAX_LOCK_WAIT = Duration.ofSeconds(10);
+    /** Conditional writes hold their lock only for a read and a small write, never while a client sends: striped is fine. */
+    private static final int LOCK_STRIPES = 64;
     private static final ReentrantLock[] CONDITIONAL_LOCKS = new ReentrantLock[LOCK_STRIPES];
 
     static {
         for (int i = 0; i < LOCK_STRIPES; i++) {
-            APPEND_LOCKS[i] = new ReentrantLock();
             CONDITIONAL_LOCKS[i] = new ReentrantLock();
         }
     }
@@ -289,10 +294,11 @@ public class FilesystemObjectStore implements ObjectStore {
     @Override
     public long append(StorageKey key, long offset, InputStream data) throws IOException {
         Path file = pathOf(key);
-        ReentrantLock lock = APPEND_LOCKS[Math.floorMod(file.hashCode(), LOCK_STRIPES)];
-        lock.lock();
-        try (FileChannel channel = openForAppend(key, file);
-             var fileLock = channel.lock()) {
+        // The lock is held while the chunk arrives from the client, so it must be this session's alone
+        // (never a stripe shared with other sessions) and waited for only a bounded time.
+        try (KeyedLocks.Held held = APPEND_LOCKS.lock(file, MAX_LOCK_WAIT, key);
+             FileChannel channel = openForAppend(key, file);
+             FileLock fileLock = lockFile(channel, key)) {
             long size = channel.size();
             if (size != offset) {
                 throw new AppendOffsetMismatchException(key, offset, size);
@@ -305,8 +311,29 @@ public class FilesystemObjectStore implements ObjectStore {
                 throw e;
             }
             return channel.size();
-        } finally {
-            lock.unlock();
+        }
+    }
+
+    /**
+     * The file lock keeps out other processes sharing the root; this JVM's own requests already wait on
+     * {@link #APPEND_LOCKS}. Polled rather than blocking, so the wait stays bounded.
+     */
+    private static FileLock lockFile(FileChannel channel, StorageKey key) throws IOException {
+        long deadline = System.nanoTime() + MAX_LOCK_WAIT.toNanos();
+        while (true) {
+            FileLock lock = channel.tryLock();
+            if (lock != null) {
+                return lock;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AppendInProgressException(key, MAX_LOCK_WAIT);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted waiting for the lock of " + key);
+            }
         }
     }
 

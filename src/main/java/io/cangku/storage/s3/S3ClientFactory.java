@@ -35,8 +35,13 @@ final class S3ClientFactory {
                         .tcpKeepAlive(true))
                 // The standard strategy retries throttling (503 SlowDown, 429), 5xx answers, timeouts and
                 // connection resets with exponential backoff and full jitter, throttling with a longer base.
-                .overrideConfiguration(o -> o.retryStrategy(
-                        AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(properties.maxAttempts()).build()));
+                // Its circuit breaker is off: the shared retry-token bucket empties after about a hundred faults
+                // and then refuses every retry, so under steady light throttling (8 % in S3FaultsTest) a push
+                // failed on its first fault. Retries stay bounded per call by max-attempts and the backoff.
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                        .maxAttempts(properties.maxAttempts())
+                        .circuitBreakerEnabled(false)
+                        .build()));
         if (properties.endpoint() != null) {
             builder.endpointOverride(properties.endpoint());
         }

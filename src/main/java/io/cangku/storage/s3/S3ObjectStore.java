@@ -1,6 +1,7 @@
 package io.cangku.storage.s3;
 
 import io.cangku.storage.AppendOffsetMismatchException;
+import io.cangku.storage.KeyedLocks;
 import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectNotFoundException;
 import io.cangku.storage.ObjectStore;
@@ -47,7 +48,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Objects in one S3 bucket, under an optional key prefix.
@@ -92,6 +92,10 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     /** A state object of 10,000 parts is about 1 MB. */
     private static final int MAX_STATE_BYTES = 4 << 20;
     private static final int COPY_BUFFER_BYTES = 64 << 10;
+    /** Longer than a well-behaved client waits between two requests of one session; another holder is a racing client. */
+    private static final Duration MAX_LOCK_WAIT = Duration.ofSeconds(10);
+    /** Attempts of a call whose answer arrived cut (each on top of the SDK's own retries). */
+    private static final int CUT_RESPONSE_ATTEMPTS = 4;
 
     private final S3Client s3;
     private final S3Presigner presigner;
@@ -108,8 +112,10 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
      * Serializes appends, seals and deletes of one appendable object within this process. Across processes
      * the conditional state write decides; this lock also covers stores whose conditional writes are not
      * atomic under concurrency (s3proxy checks If-Match with a separate HEAD) for requests on one replica.
+     * One lock per key, never a stripe shared by several sessions: an append holds it while the client's
+     * bytes arrive, however slowly, and only that session's own requests may wait for it (boundedly).
      */
-    private final ReentrantLock[] appendLocks = new ReentrantLock[64];
+    private final KeyedLocks<StorageKey> appendLocks = new KeyedLocks<>();
     private long singleCopyLimitBytes = MAX_SINGLE_COPY_BYTES;
     private long copyPartBytes = COPY_PART_BYTES;
 
@@ -128,9 +134,6 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
         this.bufferDirectory = properties.bufferDirectory() != null
                 ? properties.bufferDirectory() : Path.of(System.getProperty("java.io.tmpdir"));
         this.conditionalWrites = properties.conditionalWrites();
-        for (int i = 0; i < appendLocks.length; i++) {
-            appendLocks[i] = new ReentrantLock();
-        }
     }
 
     /**
@@ -173,15 +176,22 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     private Optional<ObjectInfo> head(StorageKey key, String objectKey) throws IOException {
-        try {
-            HeadObjectResponse response = s3.headObject(b -> b.bucket(bucket).key(objectKey));
-            return Optional.of(new ObjectInfo(key, response.contentLength(), response.lastModified()));
-        } catch (SdkException e) {
-            if (isNotFound(e)) {
-                return Optional.empty();
+        return retryingCut("HEAD", objectKey, () -> {
+            try {
+                HeadObjectResponse response = s3.headObject(b -> b.bucket(bucket).key(objectKey));
+                if (response.contentLength() == null || response.lastModified() == null) {
+                    // headers cut short: the size is what every caller asks for
+                    throw new IOException("S3 HEAD " + objectKey + " answered without Content-Length or Last-Modified",
+                            new java.io.EOFException());
+                }
+                return Optional.of(new ObjectInfo(key, response.contentLength(), response.lastModified()));
+            } catch (SdkException e) {
+                if (isNotFound(e)) {
+                    return Optional.empty();
+                }
+                throw failure("HEAD", objectKey, e);
             }
-            throw failure("HEAD", objectKey, e);
-        }
+        });
     }
 
     @Override
@@ -223,16 +233,20 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     private Optional<ObjectBytes> readSmallObject(String objectKey, int maxBytes) throws IOException {
+        return retryingCut("GET", objectKey, () -> readSmallObjectOnce(objectKey, maxBytes));
+    }
+
+    private Optional<ObjectBytes> readSmallObjectOnce(String objectKey, int maxBytes) throws IOException {
         try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(objectKey))) {
             Long size = in.response().contentLength();
             if (size != null && size > maxBytes) {
                 in.abort();
-                throw new IOException(objectKey + " holds " + size + " bytes, more than the " + maxBytes + " expected");
+                throw new TooLargeException(objectKey + " holds " + size + " bytes, more than the " + maxBytes + " expected");
             }
             byte[] bytes = in.readNBytes(maxBytes + 1);
             if (bytes.length > maxBytes) {
                 in.abort();
-                throw new IOException(objectKey + " is larger than " + maxBytes + " bytes");
+                throw new TooLargeException(objectKey + " is larger than " + maxBytes + " bytes");
             }
             return Optional.of(new ObjectBytes(bytes, in.response().eTag()));
         } catch (SdkException e) {
@@ -303,7 +317,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
         long size = stat(source).orElseThrow(() -> new ObjectNotFoundException(source)).sizeBytes();
         try {
             if (size <= singleCopyLimitBytes) {
-                s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(from).destinationBucket(bucket).destinationKey(to));
+                retryingCut("COPY", from,
+                        () -> s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(from).destinationBucket(bucket).destinationKey(to)));
             } else {
                 copyInParts(from, to, size);
             }
@@ -369,7 +384,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
             ListObjectsV2Response page;
             do {
                 String continuation = token;
-                page = s3.listObjectsV2(b -> b.bucket(bucket).prefix(objectPrefix).continuationToken(continuation));
+                page = retryingCut("LIST", objectPrefix,
+                        () -> s3.listObjectsV2(b -> b.bucket(bucket).prefix(objectPrefix).continuationToken(continuation)));
                 deleteObjects(page.contents().stream().map(S3Object::key).toList());
                 token = page.nextContinuationToken();
             } while (Boolean.TRUE.equals(page.isTruncated()) && token != null);
@@ -382,8 +398,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
         for (int from = 0; from < objectKeys.size(); from += S3_PAGE) {
             List<ObjectIdentifier> batch = objectKeys.subList(from, Math.min(from + S3_PAGE, objectKeys.size())).stream()
                     .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
-            DeleteObjectsResponse response = s3.deleteObjects(b -> b.bucket(bucket)
-                    .delete(Delete.builder().objects(batch).quiet(true).build()));
+            DeleteObjectsResponse response = retryingCut("DeleteObjects", objectKeys.get(from), () -> s3.deleteObjects(b -> b.bucket(bucket)
+                    .delete(Delete.builder().objects(batch).quiet(true).build())));
             if (response.hasErrors() && !response.errors().isEmpty()) {
                 var error = response.errors().getFirst();
                 throw new IOException("S3 DeleteObjects failed for " + response.errors().size() + " keys, first "
@@ -410,14 +426,14 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
             do {
                 String continuation = token;
                 int want = Math.min(S3_PAGE, limit - items.size());
-                ListObjectsV2Response page = s3.listObjectsV2(b -> {
+                ListObjectsV2Response page = retryingCut("LIST", objectPrefix, () -> s3.listObjectsV2(b -> {
                     b.bucket(bucket).prefix(objectPrefix).maxKeys(want);
                     if (continuation != null) {
                         b.continuationToken(continuation);
                     } else if (after != null) {
                         b.startAfter(after);
                     }
-                });
+                }));
                 for (S3Object object : page.contents()) {
                     StorageKey key = storageKey(object.key());
                     if (key == null) {
@@ -457,10 +473,19 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     @Override
     public void createAppendable(StorageKey key) throws IOException {
         String stateKey = stateObject(key);
+        // A nonce of this call's own (ignored when the state is read) tells a retry whose first attempt landed,
+        // and whose answer was lost, from an object that someone else created.
+        String nonce = UUID.randomUUID().toString();
+        tools.jackson.databind.node.ObjectNode initial = json.valueToTree(AppendableState.empty());
+        initial.put("createdBy", nonce);
         try {
-            s3.putObject(statePut(stateKey, null, true), RequestBody.fromBytes(json.writeValueAsBytes(AppendableState.empty())));
+            s3.putObject(statePut(stateKey, null, true), RequestBody.fromBytes(json.writeValueAsBytes(initial)));
         } catch (SdkException e) {
             if (isPreconditionFailed(e)) {
+                Optional<ObjectBytes> existing = readSmallObject(stateKey, MAX_STATE_BYTES);
+                if (existing.isPresent() && nonce.equals(json.readTree(existing.get().bytes()).path("createdBy").asString(null))) {
+                    return;
+                }
                 throw new IOException("appendable object " + key + " already exists", e);
             }
             throw failure("PUT", stateKey, e);
@@ -479,12 +504,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public long append(StorageKey key, long offset, InputStream data) throws IOException {
-        ReentrantLock lock = lockOf(key);
-        lock.lock();
-        try {
+        try (KeyedLocks.Held held = appendLocks.lock(key, MAX_LOCK_WAIT, key)) {
             return appendLocked(key, offset, data);
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -574,12 +595,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
      */
     @Override
     public ObjectInfo sealAppendable(StorageKey key) throws IOException {
-        ReentrantLock lock = lockOf(key);
-        lock.lock();
-        try {
+        try (KeyedLocks.Held held = appendLocks.lock(key, MAX_LOCK_WAIT, key)) {
             return sealLocked(key);
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -594,7 +611,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
         try {
             if (state.uploadId() == null) {
                 if (tailObject != null) {
-                    s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(tailObject).destinationBucket(bucket).destinationKey(objectKey));
+                    retryingCut("COPY", tailObject, () -> s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(tailObject)
+                            .destinationBucket(bucket).destinationKey(objectKey)));
                 } else {
                     s3.putObject(b -> b.bucket(bucket).key(objectKey), RequestBody.empty());
                 }
@@ -619,7 +637,7 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
         return info;
     }
 
-    private void completeUpload(String objectKey, AppendableState state, String tailObject) {
+    private void completeUpload(String objectKey, AppendableState state, String tailObject) throws IOException {
         List<CompletedPart> parts = new ArrayList<>(state.parts().size() + 1);
         for (AppendableState.Part part : state.parts()) {
             parts.add(CompletedPart.builder().partNumber(part.number()).eTag(part.etag()).build());
@@ -627,9 +645,9 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
         if (tailObject != null) {
             int number = state.parts().size() + 1;
             // The last part may be smaller than 5 MiB; copying it inside S3 keeps its bytes off this replica.
-            String etag = s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(tailObject)
+            String etag = retryingCut("UploadPartCopy", tailObject, () -> s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(tailObject)
                     .destinationBucket(bucket).destinationKey(objectKey)
-                    .uploadId(state.uploadId()).partNumber(number)).copyPartResult().eTag();
+                    .uploadId(state.uploadId()).partNumber(number))).copyPartResult().eTag();
             parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
         }
         s3.completeMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(state.uploadId())
@@ -642,12 +660,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
      */
     @Override
     public void deleteAppendable(StorageKey key) throws IOException {
-        ReentrantLock lock = lockOf(key);
-        lock.lock();
-        try {
+        try (KeyedLocks.Held held = appendLocks.lock(key, MAX_LOCK_WAIT, key)) {
             deleteAppendableLocked(key);
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -662,10 +676,6 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     // ---------------------------------------------------------------- state and parts
-
-    private ReentrantLock lockOf(StorageKey key) {
-        return appendLocks[Math.floorMod(key.hashCode(), appendLocks.length)];
-    }
 
     private StateRead requireState(StorageKey key, String action) throws IOException {
         Optional<StateRead> read = readState(key);
@@ -698,8 +708,14 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
             s3.putObject(statePut(stateKey, expectedEtag, false), RequestBody.fromBytes(json.writeValueAsBytes(state)));
         } catch (SdkException e) {
             if (isPreconditionFailed(e)) {
+                Optional<StateRead> now = readState(key);
+                if (now.isPresent() && now.get().state().equals(state)) {
+                    // Our own write landed, and its answer was lost: the SDK retried it, and the retry found
+                    // the new ETag. The state holds a tail name of its own, so no other append wrote this.
+                    return;
+                }
                 // another replica appended (or sealed, or deleted) in between: report what is there now
-                long current = readState(key).map(r -> r.state().sizeBytes())
+                long current = now.map(r -> r.state().sizeBytes())
                         .orElseThrow(() -> new IOException("appendable object " + key + " was sealed or deleted during the append"));
                 throw new AppendOffsetMismatchException(key, offset, current);
             }
@@ -722,7 +738,10 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     private String createMultipartUpload(String objectKey) throws IOException {
         try {
-            return s3.createMultipartUpload(b -> b.bucket(bucket).key(objectKey)).uploadId();
+            // A repeat after a cut answer leaves the first multipart upload orphaned under the same key; the
+            // session's discard aborts every multipart upload under its prefix, so none outlives the session.
+            return retryingCut("CreateMultipartUpload", objectKey,
+                    () -> s3.createMultipartUpload(b -> b.bucket(bucket).key(objectKey)).uploadId());
         } catch (SdkException e) {
             throw failure("CreateMultipartUpload", objectKey, e);
         }
@@ -745,7 +764,8 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
             do {
                 String k = keyMarker;
                 String u = uploadIdMarker;
-                page = s3.listMultipartUploads(b -> b.bucket(bucket).prefix(objectPrefix).keyMarker(k).uploadIdMarker(u));
+                page = retryingCut("ListMultipartUploads", objectPrefix,
+                        () -> s3.listMultipartUploads(b -> b.bucket(bucket).prefix(objectPrefix).keyMarker(k).uploadIdMarker(u)));
                 for (MultipartUpload upload : page.uploads()) {
                     if (filter.test(upload.key())) {
                         abortQuietly(upload.key(), upload.uploadId());
@@ -893,6 +913,57 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     /** 412 when the condition failed; 409 when S3 saw a concurrent conditional write to the same key. */
     private static boolean isPreconditionFailed(SdkException e) {
         return statusOf(e) == 412 || (statusOf(e) == 409 && "ConditionalRequestConflict".equals(errorCodeOf(e)));
+    }
+
+    /** An S3 call whose whole answer (body included) is read inside it. */
+    @FunctionalInterface
+    private interface S3Call<T> {
+        T call() throws IOException;
+    }
+
+    /**
+     * Repeats an idempotent call when its answer was cut: the SDK retries what fails before it has an answer
+     * (throttling, 5xx, resets), but not a response cut mid-body ("Could not parse XML response", a GET body
+     * that ends early), which S3 under load produces too. Every caller here only reads, or writes what a
+     * repeat writes identically.
+     */
+    private <T> T retryingCut(String action, String what, S3Call<T> call) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.call();
+            } catch (SdkException | IOException | UncheckedIOException e) {
+                if (attempt >= CUT_RESPONSE_ATTEMPTS || !isCutResponse(e)) {
+                    throw e;
+                }
+                log.debug("S3 {} {}: answer cut ({}), attempt {} of {}", action, what, e, attempt, CUT_RESPONSE_ATTEMPTS);
+                try {
+                    Thread.sleep(25L << attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** A client-side failure (no S3 error code): a truncated or unparsable answer, a reset while reading it. */
+    private static boolean isCutResponse(Throwable e) {
+        if (e instanceof AppendOffsetMismatchException || e instanceof ObjectNotFoundException || e instanceof TooLargeException) {
+            return false;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AwsServiceException) {
+                return false; // S3 answered, with an error: the SDK already retried what may be retried
+            }
+        }
+        return true; // an SdkClientException, or an IOException while reading the body: the answer was cut
+    }
+
+    /** A small object that is not small: no repeat would change that. */
+    private static final class TooLargeException extends IOException {
+        TooLargeException(String message) {
+            super(message);
+        }
     }
 
     private IOException failure(String action, String what, SdkException e) {
