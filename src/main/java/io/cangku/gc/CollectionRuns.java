@@ -173,14 +173,17 @@ public class CollectionRuns {
         }
         try {
             heartbeat.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // The lease goes before the record says the run ended: whoever reads "succeeded" and starts the next
+        // run at once must not get 409 from a lease this run no longer needs.
+        lease.release();
+        try {
             write(finished);
             pruneOldRuns();
         } catch (IOException | RuntimeException e) {
             log.warn("could not record the end of garbage collection {}: {}", run.id(), e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lease.release();
         }
         return finished;
     }
