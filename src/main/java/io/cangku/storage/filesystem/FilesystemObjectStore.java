@@ -425,6 +425,11 @@ public class FilesystemObjectStore implements ObjectStore {
                 if (attempt == 10 || !Files.exists(source)) {
                     throw e;
                 }
+            } catch (FileAlreadyExistsException e) {
+                // createDirectories found a parent "existing", then not a directory: pruned in between. Again.
+                if (attempt == 10 || Files.isRegularFile(Path.of(e.getFile()))) {
+                    throw e;
+                }
             }
         }
         forceDirectory(target.getParent());
