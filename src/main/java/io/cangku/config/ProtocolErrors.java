@@ -33,7 +33,9 @@ class ProtocolErrors {
         this.problems = problems;
     }
 
-    static Protocol of(String path) {
+    static Protocol of(String uri) {
+        // a path parameter (";x=1", which the request firewall refuses) does not change the protocol
+        String path = uri == null || uri.indexOf(';') < 0 ? uri : uri.substring(0, uri.indexOf(';'));
         if (path == null || path.isEmpty() || !path.startsWith("/") || under(path, "/v2")) {
             return Protocol.V2;
         }

@@ -1,12 +1,10 @@
 package io.cangku.config;
 
-import io.cangku.api.OciErrorWriter;
 import io.cangku.auth.AccountAuthenticationProvider;
 import io.cangku.auth.AuthProperties;
 import io.cangku.auth.RegistryTokenFilter;
 import io.cangku.auth.TokenService;
 import io.cangku.console.AdminApiProblems;
-import io.cangku.oci.OciError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -71,12 +69,17 @@ class SecurityConfiguration {
 
     /**
      * The request firewall refuses paths with encoded slashes, dot segments and the like. For {@code /v2}
-     * those are always a bad repository name, so answer with the spec's error instead of a bare 400.
+     * those are always a bad repository name, so the answer is the spec's NAME_INVALID instead of a bare 400;
+     * {@code /token} and {@code /api} get their own formats ({@link ProtocolErrors}).
      */
     @Bean
-    RequestRejectedHandler ociRequestRejectedHandler(OciErrorWriter errors) {
-        return (request, response, rejected) -> errors.write(request, response, 400, OciError.NAME_INVALID,
-                "the request path contains characters or segments a repository name cannot hold (encoded '/', '..', ';')");
+    RequestRejectedHandler protocolRequestRejectedHandler(ProtocolErrors errors) {
+        return (request, response, rejected) -> {
+            if (!errors.write(request, response, 400,
+                    "the request path contains characters or segments a repository name cannot hold (encoded '/', '..', ';')")) {
+                response.sendError(400);
+            }
+        };
     }
 
     private static void stateless(HttpSecurity http) throws Exception {

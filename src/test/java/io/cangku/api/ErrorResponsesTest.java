@@ -263,5 +263,17 @@ class ErrorResponsesTest {
             }
             assertThat(responses.get(1).header("Content-Type")).startsWith("application/problem+json");
         }
+
+        @Test
+        @DisplayName("a path the request firewall refuses (a ';') is a problem on /api and the token envelope on /token")
+        void firewall() {
+            // when
+            RawHttp.Response admin = raw("GET", "/api/users;x=1");
+            RawHttp.Response token = raw("GET", "/token;x=1?service=cangku");
+
+            // then
+            assertProblem(admin.status(), admin.headers(), admin.body(), 400);
+            assertOciEnvelope(token, 400, "invalid_request");
+        }
     }
 }
