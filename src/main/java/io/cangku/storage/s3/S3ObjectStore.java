@@ -738,7 +738,10 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     private String createMultipartUpload(String objectKey) throws IOException {
         try {
-            return s3.createMultipartUpload(b -> b.bucket(bucket).key(objectKey)).uploadId();
+            // a cut answer is retried: the upload it may have created is a stray, aborted with the key's others
+            // on deleteAppendable (S3FaultsTest saw a PATCH fail on "Could not parse XML response" here)
+            return retryingCut("CreateMultipartUpload", objectKey,
+                    () -> s3.createMultipartUpload(b -> b.bucket(bucket).key(objectKey)).uploadId());
         } catch (SdkException e) {
             throw failure("CreateMultipartUpload", objectKey, e);
         }
