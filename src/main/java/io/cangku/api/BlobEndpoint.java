@@ -71,9 +71,8 @@ class BlobEndpoint {
         try {
             range = ByteRange.parse(request.getHeader("Range"), blob.sizeBytes());
         } catch (ByteRange.UnsatisfiableException e) {
-            throw new RegistryException(OciError.BLOB_UNKNOWN,
-                    "requested range is outside the blob's " + blob.sizeBytes() + " bytes", null, 416,
-                    Map.of("Content-Range", "bytes */" + blob.sizeBytes()));
+            throw new V2Exceptions.RangeNotSatisfiable(
+                    "requested range is outside the blob's " + blob.sizeBytes() + " bytes", blob.sizeBytes());
         }
         long start = range.map(ByteRange::start).orElse(0L);
         long length = range.map(ByteRange::length).orElse(blob.sizeBytes());
@@ -125,7 +124,7 @@ class BlobEndpoint {
     static void requireDeletesEnabled(RegistryProperties properties) {
         if (!properties.delete().enabled()) {
             throw new RegistryException(OciError.UNSUPPORTED,
-                    "deletes are disabled on this registry (registry.delete.enabled=false)", null, 405, Map.of());
+                    "deletes are disabled on this registry (registry.delete.enabled=false)");
         }
     }
 }

@@ -85,7 +85,7 @@ class ListingEndpoint {
         try {
             subject = Digest.parse(route.digest());
         } catch (RegistryException e) {
-            throw new RegistryException(OciError.DIGEST_INVALID, e.getMessage(), null, 400, Map.of());
+            throw new RegistryException(OciError.DIGEST_INVALID, e.getMessage());
         }
         String artifactType = QueryParameters.of(request).get("artifactType");
         if (artifactType != null && artifactType.isEmpty()) {

@@ -11,7 +11,6 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import java.io.IOException;
-import java.util.Map;
 
 /**
  * Answers a {@code /v2} request whose path the servlet container normalised out of {@code /v2} (an encoded
@@ -35,8 +34,7 @@ class RawPathGuard extends OncePerRequestFilter {
         String normalised = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
         if (raw.startsWith("/v2/") && !normalised.startsWith("/v2")) {
             errors.write(request, response, 400, OciError.NAME_INVALID,
-                    "the path contains dot segments or encoded separators, which repository names cannot contain",
-                    null, Map.of());
+                    "the path contains dot segments or encoded separators, which repository names cannot contain");
             return;
         }
         chain.doFilter(request, response);

@@ -6,6 +6,7 @@ import io.cangku.oci.Digest;
 import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
+import io.cangku.oci.UploadRangeException;
 import io.cangku.registry.BlobInfo;
 import io.cangku.registry.BlobService;
 import io.cangku.registry.RegistryProperties;
@@ -99,8 +100,6 @@ class UploadEndpoint {
         UploadStatus status;
         try {
             status = uploads.append(route.name(), route.id(), rangeStart, declared, RequestBodies.uploadStream(request, limits));
-        } catch (RegistryException e) {
-            throw withSessionLocation(e, route);
         } catch (IOException e) {
             throw tooSlowOr(e, route);
         }
@@ -127,8 +126,6 @@ class UploadEndpoint {
         BlobInfo blob;
         try {
             blob = uploads.complete(route.name(), route.id(), digest, rangeStart, declared, finalChunk);
-        } catch (RegistryException e) {
-            throw withSessionLocation(e, route);
         } catch (IOException e) {
             throw tooSlowOr(e, route);
         }
@@ -167,14 +164,11 @@ class UploadEndpoint {
         }
         String reason = slow.getCause().getMessage();
         if (route == null) {
-            throw new RegistryException(OciError.BLOB_UPLOAD_INVALID, reason + "; nothing was stored", null, 408,
-                    Map.of("Connection", "close"));
+            throw new V2Exceptions.BodyTooSlow(reason + "; nothing was stored", null, 0);
         }
         UploadStatus status = uploads.status(route.name(), route.id());
-        throw new RegistryException(OciError.BLOB_UPLOAD_INVALID, reason + "; this chunk was discarded and the upload holds "
-                + status.offset() + " bytes: resume from offset " + status.offset(), null, 408,
-                Map.of("Range", UploadService.rangeHeader(status.offset()), "Docker-Upload-UUID", status.id(),
-                        "Location", sessionLocation(route.name(), status.id()), "Connection", "close"));
+        throw new V2Exceptions.BodyTooSlow(reason + "; this chunk was discarded and the upload holds "
+                + status.offset() + " bytes: resume from offset " + status.offset(), status.id(), status.offset());
     }
 
     private static void created(HttpServletResponse response, RepositoryName name, Digest digest) {
@@ -187,19 +181,9 @@ class UploadEndpoint {
     private static void accepted(HttpServletResponse response, RepositoryName name, UploadStatus status, int code) {
         response.setStatus(code);
         response.setHeader("Location", sessionLocation(name, status.id()));
-        response.setHeader("Range", UploadService.rangeHeader(status.offset()));
+        response.setHeader("Range", OciErrorWriter.uploadRange(status.offset()));
         response.setHeader("Docker-Upload-UUID", status.id());
         response.setContentLength(0);
-    }
-
-    /** A refused chunk (416) still names the session, so the client can ask for its state and resume. */
-    private static RegistryException withSessionLocation(RegistryException e, V2Route.Upload route) {
-        if (e.httpStatus() != 416) {
-            return e;
-        }
-        Map<String, String> headers = new java.util.HashMap<>(e.headers());
-        headers.put("Location", sessionLocation(route.name(), route.id()));
-        return e.withStatus(416, headers);
     }
 
     private long[] parseContentRange(V2Route.Upload route, String header) throws IOException {
@@ -217,9 +201,7 @@ class UploadEndpoint {
 
     private RegistryException rangeInvalid(V2Route.Upload route, String message) throws IOException {
         UploadStatus status = uploads.status(route.name(), route.id());
-        return new RegistryException(OciError.BLOB_UPLOAD_INVALID, message, null, 416,
-                Map.of("Range", UploadService.rangeHeader(status.offset()), "Docker-Upload-UUID", status.id(),
-                        "Location", sessionLocation(route.name(), status.id())));
+        return new UploadRangeException(status.id(), status.offset(), message);
     }
 
     private static String sessionLocation(RepositoryName name, String id) {

@@ -1,15 +1,13 @@
 package io.cangku.api;
 
 import io.cangku.auth.RegistryAccess;
-import io.cangku.oci.OciError;
-import io.cangku.oci.RegistryException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.io.IOException;
-import java.util.Map;
+import java.util.List;
 
 /**
  * The single entry point of {@code /v2}: parses the path with {@link V2Route} and hands the request to the
@@ -93,7 +91,6 @@ class V2Controller {
                 return method;
             }
         }
-        throw new RegistryException(OciError.UNSUPPORTED, method + " is not supported here", null, 405,
-                Map.of("Allow", String.join(", ", allowed)));
+        throw new V2Exceptions.MethodNotAllowed(method + " is not supported here", List.of(allowed));
     }
 }

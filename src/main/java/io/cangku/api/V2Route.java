@@ -1,13 +1,11 @@
 package io.cangku.api;
 
-import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -153,6 +151,6 @@ public sealed interface V2Route {
 
     private static RegistryException notFound(String rawPath) {
         String shown = rawPath.length() > 120 ? rawPath.substring(0, 120) + "…" : rawPath;
-        return new RegistryException(OciError.UNSUPPORTED, "no such endpoint: " + shown, null, 404, Map.of());
+        return new V2Exceptions.UnknownEndpoint("no such endpoint: " + shown);
     }
 }

@@ -1,7 +1,6 @@
 package io.cangku.auth;
 
 import io.cangku.oci.OciError;
-import io.cangku.oci.RegistryException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -42,7 +41,7 @@ public class RegistryAccess {
      * Passes when the caller may do all of {@code required}; an empty list asks only for a valid token
      * ({@code GET /v2/}, which clients use to learn how to authenticate).
      *
-     * @throws RegistryException UNAUTHORIZED (401, with challenge) or DENIED (403)
+     * @throws ChallengeException UNAUTHORIZED (401, with challenge) or DENIED (403, or on a HEAD 401 naming the reason)
      */
     public void require(HttpServletRequest request, List<Scope> required) throws IOException {
         if (!properties.enabled()) {
@@ -72,8 +71,10 @@ public class RegistryAccess {
         }
         for (Scope scope : missing) {
             if (!policy.allowedActions(subject, scope).containsAll(scope.actions())) {
-                throw new RegistryException(OciError.DENIED, subject.name() + " may not " + describe(List.of(scope)),
-                        Map.of("name", scope.name(), "actions", scope.actions().stream().sorted().toList()));
+                // a challenge too: a refusal of a HEAD has no body, so the reason must travel in the header
+                throw new ChallengeException(OciError.DENIED, subject.name() + " may not " + describe(List.of(scope)),
+                        Map.of("name", scope.name(), "actions", scope.actions().stream().sorted().toList()),
+                        realm(request), properties.service(), required, "insufficient_scope");
             }
         }
         // the account has the right, the token is just too narrow: the client fetches one for this scope
@@ -119,16 +120,8 @@ public class RegistryAccess {
         return authentication instanceof RegistryTokenAuthentication t ? Optional.of(t.token()) : Optional.empty();
     }
 
-    private RegistryException challenge(HttpServletRequest request, List<Scope> required, String error, String message) {
-        StringBuilder header = new StringBuilder("Bearer realm=\"").append(realm(request)).append('"')
-                .append(",service=\"").append(properties.service()).append('"');
-        if (!required.isEmpty()) {
-            header.append(",scope=\"").append(required.stream().map(Scope::toString).collect(Collectors.joining(" "))).append('"');
-        }
-        if (error != null) {
-            header.append(",error=\"").append(error).append('"');
-        }
-        return new RegistryException(OciError.UNAUTHORIZED, message, null, 401, Map.of("WWW-Authenticate", header.toString()));
+    private ChallengeException challenge(HttpServletRequest request, List<Scope> required, String error, String message) {
+        return new ChallengeException(OciError.UNAUTHORIZED, message, null, realm(request), properties.service(), required, error);
     }
 
     /** The token endpoint's absolute URL: from registry.external-url, else from the request. */

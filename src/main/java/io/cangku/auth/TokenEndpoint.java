@@ -92,12 +92,17 @@ class TokenEndpoint {
         return ResponseEntity.ok().header("Cache-Control", "no-store").body(body);
     }
 
-    @PostMapping(path = "/token", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping(path = "/token", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Map<String, Object>> post(HttpServletRequest request) throws IOException {
         // the form is read from the request, not bound to an argument: Spring MVC logs handler arguments at
         // TRACE, and this form holds a password or a refresh token
         if (!properties.enabled()) {
             return error(HttpStatus.NOT_FOUND, "UNSUPPORTED", "authentication is disabled on this registry", null);
+        }
+        // checked here rather than with consumes=: Spring's own 415 would not be in this endpoint's format
+        if (!isForm(request.getContentType())) {
+            return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "invalid_request",
+                    "POST /token takes an application/x-www-form-urlencoded form (RFC 6749, section 4.3.2)", null);
         }
         Optional<Form> parsed;
         try {
@@ -289,18 +294,20 @@ class TokenEndpoint {
                 Map.of("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds()))));
     }
 
-    /** Errors in the registry's error envelope, which docker and podman print as "code: message". */
     private static ResponseEntity<Map<String, Object>> error(HttpStatus status, String code, String message,
                                                               Map<String, String> headers) {
-        ResponseEntity.BodyBuilder builder = ResponseEntity.status(status);
-        if (headers != null) {
-            headers.forEach(builder::header);
+        return TokenErrors.response(status, code, message, headers == null ? Map.of() : headers);
+    }
+
+    private static boolean isForm(String contentType) {
+        if (contentType == null) {
+            return false;
         }
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("code", code);
-        entry.put("message", message);
-        entry.put("detail", Map.of());
-        return builder.body(Map.of("errors", List.of(entry)));
+        try {
+            return MediaType.APPLICATION_FORM_URLENCODED.isCompatibleWith(MediaType.parseMediaType(contentType));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static String abbreviate(String text) {

@@ -1,12 +1,10 @@
 package io.cangku.config;
 
-import io.cangku.api.OciErrorWriter;
 import io.cangku.auth.AccountAuthenticationProvider;
 import io.cangku.auth.AuthProperties;
 import io.cangku.auth.RegistryTokenFilter;
 import io.cangku.auth.TokenService;
-import io.cangku.oci.OciError;
-import jakarta.servlet.http.HttpServletResponse;
+import io.cangku.console.AdminApiProblems;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -17,13 +15,11 @@ import org.springframework.http.HttpMethod;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
-import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 
-import java.util.Map;
 
 /**
  * The security filter chains, in order: the admin API ({@code /api/**}, HTTP basic, administrators only),
@@ -40,19 +36,19 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain adminApiFilterChain(HttpSecurity http, AuthProperties properties,
-                                            AccountAuthenticationProvider accounts) throws Exception {
+                                            AccountAuthenticationProvider accounts, AdminApiProblems problems) throws Exception {
         http.securityMatcher("/api/**");
         stateless(http);
         if (!properties.enabled()) {
             return http.authorizeHttpRequests(a -> a.anyRequest().permitAll()).build();
         }
-        AuthenticationEntryPoint entryPoint = (request, response, e) -> problem(response, e, properties.service());
+        AuthenticationEntryPoint entryPoint = problems.entryPoint(properties.service());
         // A manager of its own, without the global one as parent: ProviderManager asks its parent again after
         // a failure, and the parent holds the same provider, so every wrong password was checked, counted by
         // the throttle and audited twice.
         return http.authenticationManager(new ProviderManager(accounts))
                 .httpBasic(b -> b.authenticationEntryPoint(entryPoint))
-                .exceptionHandling(e -> e.authenticationEntryPoint(entryPoint))
+                .exceptionHandling(e -> e.authenticationEntryPoint(entryPoint).accessDeniedHandler(problems.accessDenied()))
                 // deleting a repository is also for whoever may delete in it: RepositoriesApi checks that
                 .authorizeHttpRequests(a -> a.requestMatchers(HttpMethod.DELETE, "/api/repositories/**").authenticated()
                         .anyRequest().hasRole("ADMIN"))
@@ -73,13 +69,17 @@ class SecurityConfiguration {
 
     /**
      * The request firewall refuses paths with encoded slashes, dot segments and the like. For {@code /v2}
-     * those are always a bad repository name, so answer with the spec's error instead of a bare 400.
+     * those are always a bad repository name, so the answer is the spec's NAME_INVALID instead of a bare 400;
+     * {@code /token} and {@code /api} get their own formats ({@link ProtocolErrors}).
      */
     @Bean
-    RequestRejectedHandler ociRequestRejectedHandler(OciErrorWriter errors) {
-        return (request, response, rejected) -> errors.write(request, response, 400, OciError.NAME_INVALID,
-                "the request path contains characters or segments a repository name cannot hold (encoded '/', '..', ';')",
-                null, Map.of());
+    RequestRejectedHandler protocolRequestRejectedHandler(ProtocolErrors errors) {
+        return (request, response, rejected) -> {
+            if (!errors.write(request, response, 400,
+                    "the request path contains characters or segments a repository name cannot hold (encoded '/', '..', ';')")) {
+                response.sendError(400);
+            }
+        };
     }
 
     private static void stateless(HttpSecurity http) throws Exception {
@@ -88,20 +88,5 @@ class SecurityConfiguration {
                 .requestCache(c -> c.disable())
                 .securityContext(c -> c.requireExplicitSave(true))
                 .headers(h -> h.cacheControl(cc -> cc.disable()));
-    }
-
-    private static void problem(HttpServletResponse response, AuthenticationException e, String realm) throws java.io.IOException {
-        int status = 401;
-        if (e instanceof AccountAuthenticationProvider.ThrottledException throttled) {
-            status = 429;
-            response.setHeader("Retry-After", Long.toString(Math.max(1, throttled.retryAfter().toSeconds())));
-        } else {
-            response.setHeader("WWW-Authenticate", "Basic realm=\"" + realm + "\"");
-        }
-        response.setStatus(status);
-        response.setContentType("application/problem+json");
-        String detail = status == 429 ? "too many failed sign-ins; retry later" : "sign in with an administrator's name and password";
-        response.getWriter().write("{\"status\":" + status + ",\"title\":\"" + (status == 429 ? "Too Many Requests" : "Unauthorized")
-                + "\",\"detail\":\"" + detail + "\"}");
     }
 }

@@ -1,17 +1,25 @@
 package io.cangku.config;
 
-import io.cangku.api.OciErrorWriter;
-import io.cangku.oci.OciError;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
+import org.apache.coyote.http11.AbstractHttp11Protocol;
+import org.apache.coyote.http11.Http11InputBuffer;
+import org.apache.tomcat.util.res.StringManager;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.web.filter.OncePerRequestFilter;
 
 import java.io.IOException;
-import java.util.Map;
 
 /** Web server settings the registry protocol needs. */
 @Configuration(proxyBeanMethods = false)
@@ -40,22 +48,51 @@ class WebServerConfiguration {
     }
 
     /**
-     * Tomcat refuses some requests before any filter or servlet sees them (a path with {@code %00}, one that
-     * climbs above the root, {@code /v2/../../x}) and answers them with an HTML page from the host's error
-     * report valve. For {@code /v2} the answer is the spec's error envelope instead, written by the same
-     * {@link OciErrorWriter} as every other {@code /v2} error.
+     * Tomcat refuses some requests before any filter or servlet sees them (a raw backslash or non-ASCII byte in
+     * the path, {@code %00}, a path that climbs above the root, headers over
+     * {@code server.max-http-request-header-size}) and answers them with an HTML page from the host's error
+     * report valve. This valve answers them in the format of the protocol the request spoke instead
+     * ({@link ProtocolErrors}), and headers too large as 431 (RFC 6585) rather than Tomcat's 400.
      */
     @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> ociErrorReportValve(OciErrorWriter errors) {
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> protocolErrorReportValve(ProtocolErrors errors) {
         return factory -> factory.addContextCustomizers(context ->
-                context.getParent().getPipeline().addValve(new OciErrorReportValve(errors)));
+                context.getParent().getPipeline().addValve(new ProtocolErrorReportValve(errors)));
     }
 
-    private static final class OciErrorReportValve extends ErrorReportValve {
+    /**
+     * {@code /error} is where the container forwards failed requests; asked for directly, Boot's controller
+     * found no error and answered 500 ("status 999"). A direct request is a 404 like any unknown path (the
+     * forward is an ERROR dispatch, which this filter does not see).
+     */
+    @Bean
+    FilterRegistrationBean<OncePerRequestFilter> errorPathNotDirectlyReachable() {
+        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(new OncePerRequestFilter() {
+            @Override
+            protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                    throws ServletException, IOException {
+                String path = request.getRequestURI().substring(request.getContextPath().length());
+                if (path.equals("/error") || path.startsWith("/error/")) {
+                    response.sendError(404);
+                    return;
+                }
+                chain.doFilter(request, response);
+            }
+        });
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        registration.setDispatcherTypes(DispatcherType.REQUEST);
+        return registration;
+    }
 
-        private final OciErrorWriter errors;
+    private static final class ProtocolErrorReportValve extends ErrorReportValve {
 
-        OciErrorReportValve(OciErrorWriter errors) {
+        /** Tomcat's own message for headers over the limit (Http11InputBuffer, "iib.requestheadertoolarge.error"). */
+        private static final String HEADER_TOO_LARGE =
+                StringManager.getManager(Http11InputBuffer.class).getString("iib.requestheadertoolarge.error");
+
+        private final ProtocolErrors errors;
+
+        ProtocolErrorReportValve(ProtocolErrors errors) {
             this.errors = errors;
             setShowReport(false);
             setShowServerInfo(false);
@@ -63,27 +100,37 @@ class WebServerConfiguration {
 
         @Override
         protected void report(Request request, Response response, Throwable throwable) {
-            String uri = request.getRequestURI();
-            if (uri == null || !uri.startsWith("/v2")) {
-                super.report(request, response, throwable);
+            int status = response.getStatus();
+            if (status < 400 || response.getContentWritten() > 0) {
                 return;
             }
-            int status = response.getStatus();
-            if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
-                return;
+            boolean headersTooLarge = status == 400 && throwable != null && HEADER_TOO_LARGE.equals(throwable.getMessage());
+            String reason;
+            if (headersTooLarge) {
+                status = 431;
+                response.setStatus(431);
+                reason = "the request's headers are larger than this registry accepts (" + maxHeaderSize(request)
+                        + " bytes, server.max-http-request-header-size); send a shorter token or fewer headers";
+            } else if (status == 400) {
+                reason = "the request could not be parsed: its path holds a character no URL may hold unencoded "
+                        + "(a backslash, a non-ASCII byte, a control character) or segments no repository name can";
+            } else {
+                reason = "the request could not be handled (HTTP " + status + ")";
             }
             try {
-                if (status == 400) {
-                    errors.write(request, response, status, OciError.NAME_INVALID,
-                            "the request path could not be parsed: it holds characters or segments no repository name can",
-                            null, Map.of());
-                } else {
-                    errors.write(request, response, status, status >= 500 ? OciError.UNKNOWN : OciError.UNSUPPORTED,
-                            "the request could not be handled (HTTP " + status + ")", null, Map.of());
+                if (!errors.write(request, response, status, reason)) {
+                    super.report(request, response, throwable);
+                    return;
                 }
+                response.setErrorReported();
             } catch (IOException e) {
                 // the client is gone; nothing to report to
             }
+        }
+
+        private static String maxHeaderSize(Request request) {
+            return request.getConnector().getProtocolHandler() instanceof AbstractHttp11Protocol<?> http
+                    ? Integer.toString(http.getMaxHttpRequestHeaderSize()) : "the configured";
         }
     }
 }

@@ -36,7 +36,7 @@ class ConsoleErrorHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(RegistryException.class)
     ProblemDetail registryError(RegistryException e) {
         // DENIED here means "not possible in this state" (declared in configuration, name taken, still in use)
-        HttpStatus status = e.error() == OciError.DENIED ? HttpStatus.CONFLICT : HttpStatus.valueOf(e.httpStatus());
+        HttpStatus status = e.error() == OciError.DENIED ? HttpStatus.CONFLICT : HttpStatus.valueOf(e.error().httpStatus());
         return ProblemDetail.forStatusAndDetail(status, e.getMessage());
     }
 

@@ -25,8 +25,8 @@ public record Digest(String algorithm, String hex) implements Reference {
         switch (algorithm) {
             case SHA256 -> require(SHA256_HEX, hex, algorithm);
             case SHA512 -> require(SHA512_HEX, hex, algorithm);
-            default -> throw new RegistryException(OciError.UNSUPPORTED,
-                    "digest algorithm '" + algorithm + "' is not supported; use sha256 or sha512", null, 400, java.util.Map.of());
+            default -> throw new UnsupportedAlgorithmException(
+                    "digest algorithm '" + algorithm + "' is not supported; use sha256 or sha512");
         }
     }
 

@@ -2,9 +2,9 @@ package io.cangku.oci;
 
 /**
  * The error codes of the OCI distribution spec (v1.1, "Error Codes"), each with the HTTP status the
- * spec or the reference implementation answers with and a default message. The status can be overridden
- * per occurrence where the spec asks for a different one (416 for an out-of-order chunk, 413 for an
- * oversized manifest).
+ * spec or the reference implementation answers with and a default message. Where the spec asks for another
+ * status (416 for an out-of-order chunk, 413 for an oversized manifest) a typed {@link RegistryException}
+ * says so ({@link UploadRangeException}, {@link PayloadTooLargeException}), and the API layer's mapper picks it.
  */
 public enum OciError {
     BLOB_UNKNOWN(404, "blob unknown to registry"),

@@ -11,8 +11,7 @@ public record Tag(String value) implements Reference, Comparable<Tag> {
         if (value == null || !GRAMMAR.matcher(value).matches()) {
             throw new RegistryException(OciError.MANIFEST_INVALID,
                     "'" + (value == null ? "" : value.length() > 140 ? value.substring(0, 140) + "…" : value)
-                            + "' is not a valid tag: up to 128 characters of [a-zA-Z0-9._-], not starting with '.' or '-'",
-                    null, 400, java.util.Map.of());
+                            + "' is not a valid tag: up to 128 characters of [a-zA-Z0-9._-], not starting with '.' or '-'");
         }
     }
 

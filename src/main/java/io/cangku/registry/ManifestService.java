@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.cangku.oci.Descriptor;
 import io.cangku.oci.Digest;
 import io.cangku.oci.OciError;
+import io.cangku.oci.PayloadTooLargeException;
 import io.cangku.oci.Reference;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
@@ -109,8 +110,8 @@ public class ManifestService {
                 break;
             }
             if (attempt == 3) {
-                throw new RegistryException(OciError.UNKNOWN, "storage is too slow to push the manifest safely "
-                        + "within the garbage collector's grace period; try again", null, 503, Map.of());
+                throw new RegistryException(OciError.UNAVAILABLE, "storage is too slow to push the manifest safely "
+                        + "within the garbage collector's grace period; try again");
             }
         }
         if (reference instanceof Tag tag) {
@@ -288,7 +289,7 @@ public class ManifestService {
 
     /** The exception to raise when a manifest body exceeds {@link #maxManifestBytes()}. */
     public RegistryException manifestTooLarge() {
-        return new RegistryException(OciError.MANIFEST_INVALID,
-                "the manifest is larger than the registry's limit of " + maxManifestBytes + " bytes", null, 413, Map.of());
+        return new PayloadTooLargeException(OciError.MANIFEST_INVALID,
+                "the manifest is larger than the registry's limit of " + maxManifestBytes + " bytes", maxManifestBytes);
     }
 }

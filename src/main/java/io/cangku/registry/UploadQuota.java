@@ -1,7 +1,7 @@
 package io.cangku.registry;
 
 import io.cangku.oci.OciError;
-import io.cangku.oci.RegistryException;
+import io.cangku.oci.RetryLaterException;
 import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.ObjectStore;
 import io.cangku.storage.Page;
@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 
@@ -51,10 +52,10 @@ class UploadQuota {
         String hash = hash(owner);
         int limit = settings.maxOpenPerUser();
         if (count(hash, limit) >= limit && pruneStale(hash) >= limit) {
-            throw new RegistryException(OciError.TOOMANYREQUESTS,
+            throw new RetryLaterException(OciError.TOOMANYREQUESTS,
                     describe(owner) + " already has " + limit + " upload sessions open (registry.uploads.max-open-per-user); "
                             + "finish or cancel (DELETE) some before starting more, or wait until unused ones expire after "
-                            + settings.maxAge(), null, 429, java.util.Map.of("Retry-After", "60"));
+                            + settings.maxAge(), Duration.ofMinutes(1));
         }
         store.writeSmall(StorageLayout.uploadOwnerMarker(hash, uploadId), new byte[0]);
     }

@@ -6,6 +6,7 @@ import io.cangku.oci.Digest;
 import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
+import io.cangku.oci.UploadRangeException;
 import io.cangku.storage.AppendInProgressException;
 import io.cangku.storage.AppendOffsetMismatchException;
 import io.cangku.storage.ObjectInfo;
@@ -280,13 +281,7 @@ public class UploadService {
     }
 
     private static RegistryException outOfOrder(String id, long offset, String message) {
-        return new RegistryException(OciError.BLOB_UPLOAD_INVALID, message, null, 416,
-                Map.of("Range", rangeHeader(offset), "Docker-Upload-UUID", id));
-    }
-
-    /** The spec's {@code Range: 0-<last byte>} of an upload; {@code 0-0} before the first byte, as distribution answers. */
-    public static String rangeHeader(long offset) {
-        return "0-" + Math.max(0, offset - 1);
+        return new UploadRangeException(id, offset, message);
     }
 
     private static MessageDigest cloneDigest(MessageDigest digest) {

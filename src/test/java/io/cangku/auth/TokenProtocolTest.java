@@ -408,7 +408,8 @@ class TokenProtocolTest {
             // then
             assertThat(response.status()).isEqualTo(401);
             assertThat(response.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"" + realm()
-                    + "\",service=\"cangku\",scope=\"repository:team-a/app:pull,push\",error=\"insufficient_scope\"");
+                    + "\",service=\"cangku\",scope=\"repository:team-a/app:pull,push\",error=\"insufficient_scope\""
+                    + ",error_description=\"the token does not grant pull,push team-a/app\"");
             assertThat(response.errorCode()).isEqualTo("UNAUTHORIZED");
         }
 

@@ -72,7 +72,7 @@ class ConsoleAdvice {
             case DENIED -> 403;
             case NAME_UNKNOWN, MANIFEST_UNKNOWN, BLOB_UNKNOWN -> 404;
             case UNSUPPORTED -> 405;
-            default -> e.httpStatus() >= 500 ? 500 : 400;
+            default -> e.error().httpStatus() >= 500 ? 500 : 400;
         };
         return errorPage(response, model, principal, status, e.getMessage());
     }
