@@ -116,9 +116,11 @@ class MaintenancePage {
             audit.record(viewer.name(), dryRun ? "gc-dry-run" : "gc", started.id(), request.getRemoteAddr(), "started");
         } catch (CollectionRuns.AlreadyRunningException e) {
             // Not an error page: the run that holds the lease is shown instead, with what to do.
-            notice = "A collection is already running (" + e.getMessage() + "). Only one runs at a time across all "
-                    + "replicas; its progress is shown here. Start yours when it has finished.";
             started = runs.find(e.runId()).orElse(null);
+            notice = "A collection is already running on " + (started == null ? "another replica" : started.owner())
+                    + " (its lease runs until " + new Format().time(e.leaseExpiresAt()) + "). Only one runs at a time "
+                    + "across all replicas" + (started == null ? "" : "; its progress is shown here")
+                    + ". Start yours when it has finished.";
             if (!htmx) {
                 redirect.addFlashAttribute("notice", notice);
                 return started == null ? "redirect:/maintenance" : "redirect:/maintenance?run=" + started.id();
