@@ -80,6 +80,21 @@ class Format {
         return (s / 86400) + " days " + (s % 86400 / 3600) + " h";
     }
 
+    /** How long something took from {@code start} to {@code end}; a dash while it has not ended. */
+    public String took(Instant start, Instant end) {
+        return start == null || end == null ? "—" : duration(Duration.between(start, end));
+    }
+
+    /** A figure from a run's progress record (JSON numbers arrive as Integer or Long); 0 when absent. */
+    public long figure(java.util.Map<String, Object> figures, String name) {
+        return figures != null && figures.get(name) instanceof Number n ? n.longValue() : 0;
+    }
+
+    /** {@code 1 blob}, {@code 3 blobs}. */
+    public String count(long n, String unit) {
+        return String.format(Locale.ROOT, "%,d %s%s", n, unit, n == 1 ? "" : "s");
+    }
+
     /** The short form of a digest shown in tables ({@code sha256:0123456789ab}); the full one is copyable. */
     public String shortDigest(String digest) {
         if (digest == null) {

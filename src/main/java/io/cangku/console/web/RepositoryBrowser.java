@@ -45,6 +45,8 @@ class RepositoryBrowser {
     /** A config blob is JSON of a few KiB; larger ones are not shown rather than read whole. */
     static final int MAX_CONFIG_BYTES = 1024 * 1024;
     static final int MAX_REFERRERS_SHOWN = 200;
+    /** Tag listings one page of repositories runs at once: enough for a page, few enough for S3's connection pool. */
+    static final int MAX_PARALLEL_LISTINGS = 16;
 
     private final RepositoryCatalog catalog;
     private final TagService tags;
@@ -107,13 +109,46 @@ class RepositoryBrowser {
                 break;
             }
         }
-        // Only the rows shown cost a tag listing each.
-        List<RepositoryRow> rows = new ArrayList<>(names.size());
-        for (String name : names) {
-            TagService.TagSummary summary = tags.summarize(RepositoryName.parse(name));
-            rows.add(new RepositoryRow(name, summary.count(), summary.lastPush()));
+        return new RepositoryPage(summarize(names), more ? cursor : null, limited);
+    }
+
+    /**
+     * Only the rows shown cost a tag listing each, and the listings run side by side on virtual threads: one
+     * after the other, a page was as slow as the sum of its listings (on S3 one LIST request per 1,000 tags
+     * each, and on the 10,000-repository check a single repository of 5,000 tags took most of the page's time).
+     */
+    private List<RepositoryRow> summarize(List<String> names) throws IOException {
+        List<java.util.concurrent.Future<TagService.TagSummary>> summaries = new ArrayList<>(names.size());
+        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(MAX_PARALLEL_LISTINGS);
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String name : names) {
+                summaries.add(executor.submit(() -> {
+                    permits.acquire();
+                    try {
+                        return tags.summarize(RepositoryName.parse(name));
+                    } finally {
+                        permits.release();
+                    }
+                }));
+            }
+            List<RepositoryRow> rows = new ArrayList<>(names.size());
+            for (int i = 0; i < names.size(); i++) {
+                TagService.TagSummary summary = summaries.get(i).get();
+                rows.add(new RepositoryRow(names.get(i), summary.count(), summary.lastPush()));
+            }
+            return rows;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while listing tags");
         }
-        return new RepositoryPage(rows, more ? cursor : null, limited);
     }
 
     record Platform(String os, String architecture, String variant) {

@@ -1,11 +1,13 @@
 package io.cangku.console.web;
 
 import io.cangku.auth.AuditLog;
+import io.cangku.gc.StorageUsage;
 import io.cangku.oci.Digest;
 import io.cangku.oci.RepositoryName;
 import io.cangku.oci.Tag;
 import io.cangku.registry.ManifestService;
 import io.cangku.registry.RegistryProperties;
+import io.cangku.registry.RepositoryService;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -36,9 +38,11 @@ class RepositoryPages {
     private final RegistryProperties registry;
     private final RegistryHost hosts;
     private final UsageFigures usage;
+    private final RepositoryService repositories;
 
     RepositoryPages(RepositoryBrowser browser, ManifestService manifests, AuditLog audit, ConsoleProperties properties,
-                    RegistryProperties registry, RegistryHost hosts, UsageFigures usage) {
+                    RegistryProperties registry, RegistryHost hosts, UsageFigures usage, RepositoryService repositories) {
+        this.repositories = repositories;
         this.browser = browser;
         this.manifests = manifests;
         this.audit = audit;
@@ -68,6 +72,7 @@ class RepositoryPages {
         model.addAttribute("after", after);
         model.addAttribute("page", page);
         model.addAttribute("sizes", usage.sizesOf(page.rows().stream().map(RepositoryBrowser.RepositoryRow::name).toList()));
+        model.addAttribute("admin", viewer.admin());
         model.addAttribute("nextUrl", page.next() == null ? null : UriComponentsBuilder.fromPath("/repositories")
                 .queryParamIfPresent("q", java.util.Optional.of(query).filter(s -> !s.isEmpty()))
                 .queryParam("after", page.next()).encode().build().toUriString());
@@ -87,10 +92,11 @@ class RepositoryPages {
         model.addAttribute("after", after);
         model.addAttribute("deleted", deleted);
         model.addAttribute("mayDelete", viewer.mayDelete(repository.toString()) && registry.delete().enabled());
-        model.addAttribute("mayDeleteRepository", viewer.mayDelete(repository.toString()) && registry.delete().enabled()
-                && usage.canDeleteRepositories());
+        model.addAttribute("mayDeleteRepository", viewer.mayDelete(repository.toString()) && registry.delete().enabled());
         model.addAttribute("host", hosts.of(request));
-        model.addAttribute("size", usage.sizesOf(List.of(repository.toString())).get(repository.toString()));
+        UsageFigures.Sizes sizes = usage.sizesOf(List.of(repository.toString()));
+        model.addAttribute("sizes", sizes);
+        model.addAttribute("size", sizes.byName().get(repository.toString()));
         model.addAttribute("nextUrl", tags.next() == null ? null : UriComponentsBuilder.fromPath("/repository")
                 .queryParam("name", repository.toString()).queryParam("after", tags.next()).encode().build().toUriString());
         return "repository";
@@ -121,7 +127,8 @@ class RepositoryPages {
         model.addAttribute("nav", "repositories");
         model.addAttribute("what", "tag");
         model.addAttribute("title", "Delete tag " + name + ":" + parsed + "?");
-        model.addAttribute("explanation", "The tag goes; the manifest it points at stays, with any other tags on it. "
+        model.addAttribute("explanation", "The tag goes; the manifest it points at stays, with any other tags on it, "
+                + "so no space is freed (a collection that deletes untagged manifests removes it once no tag is left). "
                 + "Pulls of " + name + ":" + parsed + " will fail.");
         model.addAttribute("action", "/tags/delete");
         model.addAttribute("fields", java.util.Map.of("repository", name.toString(), "tag", parsed.toString()));
@@ -157,7 +164,8 @@ class RepositoryPages {
         model.addAttribute("explanation", tags.isEmpty()
                 ? "No tag points at this manifest. It leaves the repository; pulls by this digest will fail."
                 : "The manifest leaves the repository together with every tag on it, listed below ("
-                + tags.size() + "). Pulls of these tags and of the digest will fail.");
+                + tags.size() + "). Pulls of these tags and of the digest will fail. The next garbage collection "
+                + "frees the layers no other manifest uses.");
         model.addAttribute("items", tags.stream().map(t -> name + ":" + t).toList());
         model.addAttribute("action", "/manifests/delete");
         model.addAttribute("fields", java.util.Map.of("repository", name.toString(), "digest", parsed.toString()));
@@ -185,14 +193,18 @@ class RepositoryPages {
     String confirmRepositoryDelete(@ModelAttribute("viewer") Viewer viewer, @RequestParam String name, Model model)
             throws IOException {
         RepositoryName repository = deletable(viewer, name);
-        if (!usage.canDeleteRepositories()) {
-            throw new ConsoleException(405, "deleting whole repositories needs the garbage collector, which this build lacks");
+        if (!browser.exists(repository)) {
+            throw ConsoleException.notFound("repository " + repository + " does not exist (deleted meanwhile?)");
         }
+        StorageUsage.RepositoryUsage size = usage.sizesOf(List.of(repository.toString())).byName().get(repository.toString());
         model.addAttribute("nav", "repositories");
         model.addAttribute("what", "repository");
         model.addAttribute("title", "Delete repository " + repository + "?");
-        model.addAttribute("explanation", "Every tag and manifest of " + repository + " goes. Layers no other repository "
-                + "uses are freed by the next garbage collection. This cannot be undone.");
+        // the space comes back only when the collector runs: say so, and how much it was when last measured
+        model.addAttribute("explanation", "Every tag and manifest of " + repository + " goes at once, and pulls from it fail. "
+                + "The space is not freed now: the next garbage collection frees the layers no other repository uses"
+                + (size == null ? "." : " (" + new Format().bytes(size.exclusiveBytes()) + " at the last measurement).")
+                + " This cannot be undone.");
         model.addAttribute("items", List.of());
         model.addAttribute("action", "/repositories/delete");
         model.addAttribute("fields", java.util.Map.of("name", repository.toString()));
@@ -205,7 +217,11 @@ class RepositoryPages {
     String deleteRepository(@ModelAttribute("viewer") Viewer viewer, @RequestParam String name, HttpServletRequest request,
                             RedirectAttributes redirect) throws IOException {
         RepositoryName repository = deletable(viewer, name);
-        usage.deleteRepository(repository, viewer.name(), request.getRemoteAddr());
+        if (!repositories.delete(repository)) {
+            throw ConsoleException.notFound("repository " + repository + " does not exist (deleted meanwhile?)");
+        }
+        // the same audit action as DELETE /api/repositories/**
+        audit.record(viewer.name(), "delete-repository", repository.toString(), request.getRemoteAddr(), "ok");
         redirect.addAttribute("deleted", repository.toString());
         return "redirect:/repositories";
     }
