@@ -12,6 +12,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
@@ -24,12 +25,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * When each manifest was last pulled, kept cheaply: a pull only puts the time into a map in memory (no storage
- * I/O on the request path); every {@code registry.retention.pull-time-flush} the map is written out, one empty
- * marker object per pulled manifest ({@code _policy/pulls/...}), whose modification time is the pull time. So a
- * pull reaches storage at most one flush interval after it happened, and is recorded as up to that much later;
- * a manifest pulled a thousand times in an interval costs one write. Replicas write the same markers; the last
- * writer wins, and since every write stamps the writer's present, a marker's time only moves forward. A tag's
- * pull time is that of the manifest it points at (pulls by digest count for every tag on the manifest).
+ * I/O on the request path); every {@code registry.retention.pull-time-flush} the map is written out, one small
+ * marker object per pulled manifest ({@code _policy/pulls/...}) holding its latest pull time. So a pull reaches
+ * storage at most one flush interval after it happened (the replica that served it counts it at once), and a
+ * manifest pulled a thousand times in an interval costs one write. Replicas write the same markers and the last
+ * writer wins: a marker can step back by at most one flush interval (a replica flushing an older pull after
+ * another flushed a newer one), never by more. A tag's pull time is that of the manifest it points at (so a
+ * pull by digest counts for every tag on the manifest).
  */
 @Service
 public class PullTimes implements ManifestPullListener, SmartLifecycle {
@@ -72,7 +74,7 @@ public class PullTimes implements ManifestPullListener, SmartLifecycle {
         store.forEach(prefix, item -> {
             Digest digest = digestOf(item.key().relativeTo(prefix));
             if (digest != null) {
-                times.put(digest, item.lastModified());
+                times.put(digest, readTime(item.key()).orElse(item.lastModified()));
             }
         });
         pending.forEach((key, at) -> {
@@ -92,7 +94,8 @@ public class PullTimes implements ManifestPullListener, SmartLifecycle {
                 continue; // pulled again meanwhile: the newer time is written on the next flush
             }
             try {
-                store.writeSmall(StorageLayout.pull(key.repository(), key.digest()), new byte[0]);
+                store.writeSmall(StorageLayout.pull(key.repository(), key.digest()),
+                        entry.getValue().toString().getBytes(StandardCharsets.US_ASCII));
                 written++;
             } catch (IOException | RuntimeException e) {
                 pending.merge(key, entry.getValue(), (a, b) -> a.isAfter(b) ? a : b);
@@ -106,6 +109,16 @@ public class PullTimes implements ManifestPullListener, SmartLifecycle {
                     + "within one flush interval", lost, properties.maxPendingPulls());
         }
         log.debug("recorded the pull times of {} manifests", written);
+    }
+
+    private java.util.Optional<Instant> readTime(StorageKey key) throws IOException {
+        return store.readSmall(key, 64).flatMap(bytes -> {
+            try {
+                return java.util.Optional.of(Instant.parse(new String(bytes, StandardCharsets.US_ASCII).trim()));
+            } catch (java.time.format.DateTimeParseException e) {
+                return java.util.Optional.empty();
+            }
+        });
     }
 
     /** Deletes the marker of a manifest the repository no longer holds. */

@@ -44,9 +44,9 @@ import io.cangku.oci.Tag;
  * _policy/immutable-tags                                    JSON: immutable-tag rules made through the admin API
  * _policy/retention-policies                                JSON: retention policies made through the admin API
  * _policy/retention-runs/&lt;id&gt;                             JSON: one retention run's report (ids sort by start time)
- * _policy/pulls/&lt;name&gt;/_manifests/&lt;alg&gt;/&lt;hex&gt;            empty: its modification time is when a client last
- *                                                           pulled the manifest from the repository (written at
- *                                                           most once per flush interval by each replica)
+ * _policy/pulls/&lt;name&gt;/_manifests/&lt;alg&gt;/&lt;hex&gt;            when a client last pulled the manifest from the
+ *                                                           repository (an instant; written at most once per
+ *                                                           flush interval by each replica)
  * </pre>
  *
  * Repository path components start with a letter or digit, so the {@code _}-prefixed names above can
