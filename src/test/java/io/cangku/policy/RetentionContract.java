@@ -114,6 +114,15 @@ abstract class RetentionContract {
         assertThat(allObjects()).isEqualTo(objectsBefore);
         assertThat(tagList("ci/app")).hasSize(51);
 
+        // and the console's Policies page lists the policy and shows the same dry run, touching nothing either
+        String page = consoleDryRun();
+        assertThat(page).contains("ci-builds", "ci/**", "newest 10", "release-.*", "40 tags and 39 manifests would be deleted");
+        for (String tag : goingTags) {
+            assertThat(page).contains(tag);
+        }
+        assertThat(page).doesNotContain(tags.get(45));
+        assertThat(allObjects()).isEqualTo(objectsBefore);
+
         // when: the real run, past the collector's grace period (the run starts the collection itself)
         long bytesBefore = storedBlobBytes();
         clock.advance(Duration.ofHours(2));
@@ -270,6 +279,23 @@ abstract class RetentionContract {
     }
 
     // ------------------------------------------------------------------------------------------ helpers
+
+    /** The console's Policies page, then its dry-run form posted with the page's CSRF token and session. */
+    private String consoleDryRun() throws Exception {
+        try (HttpClient browser = HttpClient.newBuilder().cookieHandler(new java.net.CookieManager()).build()) {
+            HttpResponse<String> page = browser.send(HttpRequest.newBuilder(URI.create(registry.uri() + "/policies")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            java.util.regex.Matcher token = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(page.body());
+            assertThat(token.find()).as("a CSRF token in %s", page.body()).isTrue();
+            HttpResponse<String> dryRun = browser.send(HttpRequest.newBuilder(URI.create(registry.uri() + "/policies/dry-run"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("_csrf=" + java.net.URLEncoder.encode(token.group(1), StandardCharsets.UTF_8)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(dryRun.statusCode()).as("%s", dryRun.body()).isEqualTo(200);
+            return dryRun.body();
+        }
+    }
 
     private static TestImage image(long seed) {
         return TestImages.image().seed(seed).randomLayers(1, 1024).build();
