@@ -14,7 +14,8 @@ import java.util.function.Function;
 /**
  * Rules made through the admin API, all of one kind in one JSON object: a push reads them with one small GET,
  * and every replica sees a change at once. Changes are read-modify-write with a conditional write, retried when
- * another replica changed the object in between, so no change is lost.
+ * another replica changed the object in between, so no change is lost (on a store without conditional writes,
+ * two changes at the same moment: the last wins).
  */
 final class StoredRules<T> {
 
@@ -51,7 +52,16 @@ final class StoredRules<T> {
             if (content.length > MAX_BYTES) {
                 throw new InvalidRuleException("too many rules: they would take more than 1 MB");
             }
-            if (store.writeSmallIfVersion(key, content, current.map(ObjectStore.VersionedBytes::version).orElse(null))) {
+            boolean written;
+            try {
+                written = store.writeSmallIfVersion(key, content, current.map(ObjectStore.VersionedBytes::version).orElse(null));
+            } catch (IOException conditionalWriteRefused) {
+                // a store without conditional writes (registry.storage.s3.conditional-writes=false): the last of two
+                // admins changing rules at the same moment wins
+                store.writeSmall(key, content);
+                written = true;
+            }
+            if (written) {
                 return;
             }
         }

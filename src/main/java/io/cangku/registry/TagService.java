@@ -87,10 +87,21 @@ public class TagService {
 
     /**
      * Creates the tag only if it does not exist yet (a conditional write), so that of two pushes racing to
-     * create a protected tag exactly one wins; false when it existed.
+     * create a protected tag exactly one wins; false when it existed. On a store without conditional writes
+     * ({@code registry.storage.s3.conditional-writes=false}) it checks, then writes: two first pushes racing
+     * within that gap may both succeed, the later one winning.
      */
     boolean createTag(RepositoryName repository, Tag tag, Digest digest) throws IOException {
-        return store.writeSmallIfVersion(StorageLayout.tag(repository, tag), content(digest), null);
+        StorageKey key = StorageLayout.tag(repository, tag);
+        try {
+            return store.writeSmallIfVersion(key, content(digest), null);
+        } catch (IOException conditionalWriteRefused) {
+            if (store.stat(key).isPresent()) {
+                return false;
+            }
+            store.writeSmall(key, content(digest));
+            return true;
+        }
     }
 
     private byte[] content(Digest digest) {
