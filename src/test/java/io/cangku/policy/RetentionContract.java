@@ -166,6 +166,10 @@ abstract class RetentionContract {
         // given: three old tags, an old untagged manifest and another one that is pulled by digest later
         putJson("/api/retention/policies/recent", "{\"repositories\":\"recent/*\",\"keepPushedWithin\":\"1h\","
                 + "\"keepPulledWithin\":\"1h\",\"untaggedOlderThan\":\"1h\"}", 201);
+        JsonNode stored = getJson("/api/retention/policies/recent");
+        assertThat(stored.path("keepPushedWithin").asString()).isEqualTo("PT1H");
+        assertThat(stored.path("untaggedOlderThan").asString()).isEqualTo("PT1H");
+        assertThat(stored.path("declared").asBoolean()).isFalse();
         TestImage a = image(13_001);
         TestImage b = image(13_002);
         TestImage c = image(13_003);
