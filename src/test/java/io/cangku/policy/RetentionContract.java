@@ -260,14 +260,21 @@ abstract class RetentionContract {
         // given
         putJson("/api/immutable-tags/releases", "{\"repositories\":\"keep/**\",\"tags\":\"v.*\"}", 201);
         putJson("/api/retention/policies/none", "{\"repositories\":\"keep/**\",\"keepLast\":0}", 201);
-        pushImage("keep/app", "v1", image(15_001));
+        TestImage release = image(15_001);
+        pushImage("keep/app", "v1", release);
         pushImage("keep/app", "build-1", image(15_002));
+        // a tag as versions before push times wrote it: the digest alone (its push time is the object's time)
+        store.writeSmall(StorageLayout.tag(io.cangku.oci.RepositoryName.parse("keep/app"), io.cangku.oci.Tag.parse("legacy")),
+                release.manifest().digest().getBytes(StandardCharsets.US_ASCII));
+        assertThat(send("GET", "/v2/keep/app/manifests/legacy", null, null).statusCode()).isEqualTo(200);
 
         // when
         JsonNode report = postJson("/api/retention/runs", "{}", 200);
 
         // then
-        assertThat(report.path("tagsDeleted").asInt()).isEqualTo(1);
+        assertThat(report.path("tagsDeleted").asInt()).isEqualTo(2);
+        assertThat(texts(report.path("repositories").get(0).path("tags"), "tag")).containsExactlyInAnyOrder("build-1", "legacy");
+        report.path("repositories").get(0).path("tags").forEach(tag -> assertThat(tag.path("pushedAt").asString()).isNotEmpty());
         assertThat(tagList("keep/app")).containsExactly("v1");
         assertThat(putJson("/api/retention/policies/bad", "{\"repositories\":\"keep/**\",\"keepTagsMatching\":\"(\"}", 400)
                 .path("detail").asString()).contains("keep-tags-matching");
