@@ -130,6 +130,8 @@ public class ManifestService {
             }
         }
         if (reference instanceof Tag tag) {
+            // A protected tag is only ever created (conditionally); pushed again with its own digest it is left as
+            // it is, first push time included, so a CI retry succeeds without moving anything.
             if (protectedBy.isEmpty()) {
                 tags.tag(repository, tag, digest);
             } else if (current.isEmpty() && !tags.createTag(repository, tag, digest)) {
@@ -139,7 +141,6 @@ public class ManifestService {
                     throw immutable(repository, tag, protectedBy.get(), "moved from " + winner.get() + " to " + digest);
                 }
             }
-            // a protected tag pushed again with its own digest is left as it is, first push time included
             // A DELETE of this digest that ran between the revision write and the tag write removed the
             // revision, and its tag sweep came too early to see this tag: write the revision back, so the
             // acknowledged tag resolves (the PUT is the later of the two).
