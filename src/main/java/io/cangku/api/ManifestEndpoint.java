@@ -8,6 +8,7 @@ import io.cangku.oci.Reference;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.Tag;
 import io.cangku.registry.Manifest;
+import io.cangku.registry.ManifestPullListener;
 import io.cangku.registry.ManifestService;
 import io.cangku.registry.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
@@ -15,6 +16,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 /** {@code GET}, {@code HEAD}, {@code PUT} and {@code DELETE /v2/<name>/manifests/<reference>}. */
@@ -25,18 +27,23 @@ class ManifestEndpoint {
     private final RegistryProperties properties;
     private final RegistryAccess access;
     private final AuditLog audit;
+    private final List<ManifestPullListener> pullListeners;
 
-    ManifestEndpoint(ManifestService manifests, RegistryProperties properties, RegistryAccess access, AuditLog audit) {
+    ManifestEndpoint(ManifestService manifests, RegistryProperties properties, RegistryAccess access, AuditLog audit,
+                     List<ManifestPullListener> pullListeners) {
         this.manifests = manifests;
         this.properties = properties;
         this.access = access;
         this.audit = audit;
+        this.pullListeners = List.copyOf(pullListeners);
     }
 
     void get(V2Route.Manifest route, HttpServletRequest request, HttpServletResponse response) throws IOException {
         Reference reference = existingReference(route);
         Manifest manifest = manifests.get(route.name(), reference)
                 .orElseThrow(() -> unknown(route));
+        // a HEAD or a 304 counts too: kubelet and containerd check a tag that way before they skip the GET
+        pullListeners.forEach(listener -> listener.pulled(route.name(), manifest.digest()));
         String etag = "\"" + manifest.digest() + "\"";
         response.setHeader("Docker-Content-Digest", manifest.digest().toString());
         response.setHeader("ETag", etag);

@@ -35,7 +35,7 @@ public record AccessRule(String id, String repositories, List<String> users, Lis
     }
 
     /** {@code **} → any run of characters, {@code *} → within a component, {@code ?} → one character. */
-    static Pattern globToPattern(String glob) {
+    public static Pattern globToPattern(String glob) {
         StringBuilder regex = new StringBuilder();
         for (int i = 0; i < glob.length(); i++) {
             char c = glob.charAt(i);

@@ -13,6 +13,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
 
@@ -48,7 +49,8 @@ class RepositoriesApi {
 
     /** The name is the rest of the path: repository names contain slashes. */
     @DeleteMapping("/**")
-    ResponseEntity<Void> delete(Principal principal, HttpServletRequest request) throws IOException {
+    ResponseEntity<Void> delete(@RequestParam(defaultValue = "false") boolean force, Principal principal,
+                                HttpServletRequest request) throws IOException {
         String path = request.getRequestURI().substring(request.getContextPath().length());
         String name = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
         if (!RepositoryName.isValid(name)) {
@@ -65,11 +67,15 @@ class RepositoriesApi {
             if (policy.allowedActions(subject, Scope.repository(name, Set.of(Scope.DELETE))).isEmpty()) {
                 throw new ResponseStatusException(HttpStatus.FORBIDDEN, actor + " may not delete in " + name);
             }
+            if (force && !subject.admin()) {
+                throw new ResponseStatusException(HttpStatus.FORBIDDEN,
+                        "only administrators may delete a repository with force (past its immutable tags)");
+            }
         }
-        if (!repositories.delete(RepositoryName.parse(name))) {
+        if (!repositories.delete(RepositoryName.parse(name), force)) {
             throw new ResponseStatusException(HttpStatus.NOT_FOUND, "repository " + name + " does not exist");
         }
-        audit.record(actor, "delete-repository", name, request.getRemoteAddr(), "ok");
+        audit.record(actor, force ? "delete-repository-forced" : "delete-repository", name, request.getRemoteAddr(), "ok");
         return ResponseEntity.noContent().build();
     }
 

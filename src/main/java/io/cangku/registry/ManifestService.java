@@ -10,6 +10,7 @@ import io.cangku.oci.Reference;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
 import io.cangku.oci.Tag;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -35,13 +36,16 @@ public class ManifestService {
     private final ReferrersService referrers;
     private final RepositoryCatalog catalog;
     private final JsonMapper json;
+    private final ObjectProvider<TagProtection> protection;
     private final int maxManifestBytes;
     /** Manifest bytes by digest: content-addressed, so they cannot change. */
     private final Cache<Digest, byte[]> manifestBytes;
 
     public ManifestService(BlobService blobs, TagService tags, ReferrersService referrers,
-                           RepositoryCatalog catalog, JsonMapper json, RegistryProperties properties, Clock clock) {
+                           RepositoryCatalog catalog, JsonMapper json, RegistryProperties properties, Clock clock,
+                           ObjectProvider<TagProtection> protection) {
         this.clock = clock;
+        this.protection = protection;
         this.blobs = blobs;
         this.tags = tags;
         this.referrers = referrers;
@@ -90,6 +94,18 @@ public class ManifestService {
             case Tag tag -> Digest.sha256Of(body);
         };
         ParsedManifest manifest = ParsedManifest.parse(json, body, contentType);
+        // An immutable tag that exists is refused before anything is stored: it may only be pushed again as is.
+        Optional<String> protectedBy = Optional.empty();
+        Optional<Digest> current = Optional.empty();
+        if (reference instanceof Tag tag) {
+            protectedBy = protection().ruleProtecting(repository, tag);
+            if (protectedBy.isPresent()) {
+                current = tags.resolve(repository, tag);
+                if (current.isPresent() && !current.get().equals(digest)) {
+                    throw immutable(repository, tag, protectedBy.get(), "moved from " + current.get() + " to " + digest);
+                }
+            }
+        }
         Optional<Digest> subject = Optional.ofNullable(manifest.subject()).map(s -> Digest.parse(s.digest()));
         Duration budget = blobs.reliance().writeBudget();
         for (int attempt = 1; ; attempt++) {
@@ -115,7 +131,17 @@ public class ManifestService {
             }
         }
         if (reference instanceof Tag tag) {
-            tags.tag(repository, tag, digest);
+            // A protected tag is only ever created (conditionally); pushed again with its own digest it is left as
+            // it is, first push time included, so a CI retry succeeds without moving anything.
+            if (protectedBy.isEmpty()) {
+                tags.tag(repository, tag, digest);
+            } else if (current.isEmpty() && !tags.createTag(repository, tag, digest)) {
+                // another push created the protected tag meanwhile: only the same digest is that push's twin
+                Optional<Digest> winner = tags.resolve(repository, tag);
+                if (winner.isPresent() && !winner.get().equals(digest)) {
+                    throw immutable(repository, tag, protectedBy.get(), "moved from " + winner.get() + " to " + digest);
+                }
+            }
             // A DELETE of this digest that ran between the revision write and the tag write removed the
             // revision, and its tag sweep came too early to see this tag: write the revision back, so the
             // acknowledged tag resolves (the PUT is the later of the two).
@@ -208,9 +234,40 @@ public class ManifestService {
      */
     public boolean delete(RepositoryName repository, Reference reference) throws IOException {
         return switch (reference) {
-            case Tag tag -> tags.untag(repository, tag);
-            case Digest digest -> deleteRevision(repository, digest);
+            case Tag tag -> {
+                Optional<String> rule = protection().ruleProtecting(repository, tag);
+                if (rule.isPresent() && tags.resolve(repository, tag).isPresent()) {
+                    throw immutable(repository, tag, rule.get(), "deleted");
+                }
+                yield tags.untag(repository, tag);
+            }
+            case Digest digest -> {
+                // deleting a manifest deletes its tags: refused while one of them is immutable
+                if (protection().protectsAnyTagOf(repository) && blobs.hasRevision(repository, digest)) {
+                    for (Tag tag : tags.tagsPointingAt(repository, digest)) {
+                        Optional<String> rule = protection().ruleProtecting(repository, tag);
+                        if (rule.isPresent()) {
+                            throw immutable(repository, tag, rule.get(), "deleted (with manifest " + digest + ")");
+                        }
+                    }
+                }
+                yield deleteRevision(repository, digest);
+            }
         };
+    }
+
+    private TagProtection protection() {
+        return protection.getIfAvailable(() -> TagProtection.NONE);
+    }
+
+    /**
+     * 409 with the spec's DENIED: the request is understood and allowed, but the tag's state forbids it (as
+     * Harbor answers for its immutable tags). The message is what skopeo and docker print.
+     */
+    static RegistryException immutable(RepositoryName repository, Tag tag, String rule, String what) {
+        return new RegistryException(OciError.DENIED, "tag " + tag + " of " + repository + " is immutable (" + rule
+                + ") and cannot be " + what + "; push a new tag instead",
+                Map.of("repository", repository.value(), "tag", tag.value(), "rule", rule), 409, Map.of());
     }
 
     /**

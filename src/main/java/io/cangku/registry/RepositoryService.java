@@ -1,12 +1,18 @@
 package io.cangku.registry;
 
+import io.cangku.oci.OciError;
+import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
+import io.cangku.oci.Tag;
 import io.cangku.storage.ObjectStore;
 import io.cangku.storage.StorageKey;
 import io.cangku.storage.StorageLayout;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Whole repositories: deleting one removes its tags, revisions, links, referrer entries and catalog entry
@@ -18,16 +24,40 @@ public class RepositoryService {
 
     private final ObjectStore store;
     private final RepositoryCatalog catalog;
+    private final ObjectProvider<TagProtection> protection;
 
-    public RepositoryService(ObjectStore store, RepositoryCatalog catalog) {
+    public RepositoryService(ObjectStore store, RepositoryCatalog catalog,
+                             ObjectProvider<TagProtection> protection) {
         this.store = store;
         this.catalog = catalog;
+        this.protection = protection;
     }
 
-    /** False when no such repository exists. Tags go first, so no client resolves a half-deleted image. */
+    /** As {@link #delete(RepositoryName, boolean)} without force: refused while the repository holds an immutable tag. */
     public boolean delete(RepositoryName repository) throws IOException {
+        return delete(repository, false);
+    }
+
+    /**
+     * False when no such repository exists. Tags go first, so no client resolves a half-deleted image. Without
+     * {@code force}, a repository holding an immutable tag is refused (409 DENIED naming the tag and its rule):
+     * deleting the repository would delete the tag. Force is for administrators (the admin API checks that).
+     */
+    public boolean delete(RepositoryName repository, boolean force) throws IOException {
         if (!catalog.exists(repository)) {
             return false;
+        }
+        TagProtection rules = protection.getIfAvailable(() -> TagProtection.NONE);
+        if (!force && rules.protectsAnyTagOf(repository)) {
+            store.forEach(StorageLayout.tags(repository), item -> {
+                Tag tag = Tag.parse(StorageLayout.decodeTagName(item.key().name()));
+                Optional<String> rule = rules.ruleProtecting(repository, tag);
+                if (rule.isPresent()) {
+                    throw new RegistryException(OciError.DENIED, "repository " + repository + " holds the immutable tag "
+                            + tag + " (" + rule.get() + "); an administrator can delete it anyway with force=true",
+                            Map.of("repository", repository.value(), "tag", tag.value()), 409, Map.of());
+                }
+            });
         }
         store.deleteAll(StorageLayout.tags(repository));
         for (StorageKey prefix : StorageLayout.repositoryContents(repository)) {

@@ -15,6 +15,7 @@ import org.springframework.stereotype.Service;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,19 +32,80 @@ public class TagService {
 
     private final ObjectStore store;
     private final RepositoryCatalog catalog;
+    private final Clock clock;
 
-    public TagService(ObjectStore store, RepositoryCatalog catalog) {
+    public TagService(ObjectStore store, RepositoryCatalog catalog, Clock clock) {
         this.store = store;
         this.catalog = catalog;
+        this.clock = clock;
     }
 
     public Optional<Digest> resolve(RepositoryName repository, Tag tag) throws IOException {
-        return store.readSmall(StorageLayout.tag(repository, tag), MAX_TAG_OBJECT_BYTES)
-                .map(bytes -> Digest.parse(new String(bytes, StandardCharsets.US_ASCII).trim()));
+        return read(repository, tag).map(TagState::digest);
+    }
+
+    /**
+     * A tag as stored: the digest it points at and when it was pushed. The push time is the registry's clock
+     * at the push, written into the tag object after the digest ({@code <digest>\n<instant>}), because the
+     * object's modification time is whole seconds on S3 and cannot order a CI pipeline's pushes; tags written
+     * before that (the digest alone) fall back to the modification time.
+     */
+    public record TagState(Tag tag, Digest digest, Instant pushedAt) {
+    }
+
+    /** The tag's digest and push time; empty when the tag does not exist. */
+    public Optional<TagState> read(RepositoryName repository, Tag tag) throws IOException {
+        StorageKey key = StorageLayout.tag(repository, tag);
+        Optional<byte[]> bytes = store.readSmall(key, MAX_TAG_OBJECT_BYTES);
+        if (bytes.isEmpty()) {
+            return Optional.empty();
+        }
+        String content = new String(bytes.get(), StandardCharsets.US_ASCII);
+        int newline = content.indexOf('\n');
+        Digest digest = Digest.parse((newline < 0 ? content : content.substring(0, newline)).trim());
+        Instant pushedAt = null;
+        if (newline >= 0) {
+            try {
+                pushedAt = Instant.parse(content.substring(newline + 1).trim());
+            } catch (java.time.format.DateTimeParseException e) {
+                // unreadable time: the modification time below
+            }
+        }
+        if (pushedAt == null) {
+            Optional<ObjectInfo> info = store.stat(key);
+            if (info.isEmpty()) {
+                return Optional.empty(); // deleted between the two reads
+            }
+            pushedAt = info.get().lastModified();
+        }
+        return Optional.of(new TagState(tag, digest, pushedAt));
     }
 
     void tag(RepositoryName repository, Tag tag, Digest digest) throws IOException {
-        store.writeSmall(StorageLayout.tag(repository, tag), digest.toString().getBytes(StandardCharsets.US_ASCII));
+        store.writeSmall(StorageLayout.tag(repository, tag), content(digest));
+    }
+
+    /**
+     * Creates the tag only if it does not exist yet (a conditional write), so that of two pushes racing to
+     * create a protected tag exactly one wins; false when it existed. On a store without conditional writes
+     * ({@code registry.storage.s3.conditional-writes=false}) it checks, then writes: two first pushes racing
+     * within that gap may both succeed, the later one winning.
+     */
+    boolean createTag(RepositoryName repository, Tag tag, Digest digest) throws IOException {
+        StorageKey key = StorageLayout.tag(repository, tag);
+        try {
+            return store.writeSmallIfVersion(key, content(digest), null);
+        } catch (IOException conditionalWriteRefused) {
+            if (store.stat(key).isPresent()) {
+                return false;
+            }
+            store.writeSmall(key, content(digest));
+            return true;
+        }
+    }
+
+    private byte[] content(Digest digest) {
+        return (digest + "\n" + clock.instant()).getBytes(StandardCharsets.US_ASCII);
     }
 
     boolean untag(RepositoryName repository, Tag tag) throws IOException {

@@ -16,8 +16,9 @@ import io.cangku.oci.Tag;
  *                                                           PUT), which garbage collection's grace period reads
  * repositories/&lt;name&gt;/_manifests/revisions/&lt;alg&gt;/&lt;hex&gt;      link: the repository holds this manifest;
  *                                                           content: the manifest's media type
- * repositories/&lt;name&gt;/_manifests/tags/&lt;tag&gt;                 the digest the tag points at (name encoded so
- *                                                           that names sort case-insensitively)
+ * repositories/&lt;name&gt;/_manifests/tags/&lt;tag&gt;                 the digest the tag points at, a newline and the
+ *                                                           push time (name encoded so that names sort
+ *                                                           case-insensitively; older tags: the digest alone)
  * repositories/&lt;name&gt;/_referrers/&lt;alg&gt;/&lt;hex&gt;/&lt;alg&gt;:&lt;hex&gt;    descriptor (JSON) of a manifest whose subject
  *                                                           is the first digest, written at its PUT
  * _catalog/&lt;encoded name&gt;                                 marker: the repository exists (an order-keeping
@@ -43,6 +44,12 @@ import io.cangku.oci.Tag;
  * _gc/runs/&lt;id&gt;                                           JSON: one collection run, its progress and report
  *                                                           (ids sort by start time)
  * _gc/usage                                                 JSON: storage usage figures of the last real run
+ * _policy/immutable-tags                                    JSON: immutable-tag rules made through the admin API
+ * _policy/retention-policies                                JSON: retention policies made through the admin API
+ * _policy/retention-runs/&lt;id&gt;                             JSON: one retention run's report (ids sort by start time)
+ * _policy/pulls/&lt;name&gt;/_manifests/&lt;alg&gt;/&lt;hex&gt;            when a client last pulled the manifest from the
+ *                                                           repository (an instant; written at most once per
+ *                                                           flush interval by each replica)
  * </pre>
  *
  * Repository path components start with a letter or digit, so the {@code _}-prefixed names above can
@@ -66,6 +73,11 @@ public final class StorageLayout {
     public static final StorageKey GC_LEASE = GC.resolve("lease");
     public static final StorageKey GC_RUNS = GC.resolve("runs");
     public static final StorageKey GC_USAGE = GC.resolve("usage");
+    public static final StorageKey POLICY = StorageKey.of("_policy");
+    public static final StorageKey IMMUTABLE_TAG_RULES = POLICY.resolve("immutable-tags");
+    public static final StorageKey RETENTION_POLICIES = POLICY.resolve("retention-policies");
+    public static final StorageKey RETENTION_RUNS = POLICY.resolve("retention-runs");
+    public static final StorageKey PULLS = POLICY.resolve("pulls");
 
     static final int CATALOG_SEGMENT_LENGTH = 200;
     private static final String CATALOG_CONTINUATION = "/-";
@@ -90,6 +102,19 @@ public final class StorageLayout {
 
     public static StorageKey gcRun(String id) {
         return GC_RUNS.resolve(id);
+    }
+
+    /** Pull markers of a repository's manifests ({@code _manifests} keeps nested repositories' apart). */
+    public static StorageKey pulls(RepositoryName name) {
+        return PULLS.resolve(name.value()).resolve("_manifests");
+    }
+
+    public static StorageKey pull(RepositoryName name, Digest digest) {
+        return pulls(name).resolve(digest.algorithm(), digest.hex());
+    }
+
+    public static StorageKey retentionRun(String id) {
+        return RETENTION_RUNS.resolve(id);
     }
 
     public static StorageKey repository(RepositoryName name) {

@@ -23,15 +23,17 @@ class PackageDependenciesTest {
             .layer("auth").definedBy("io.cangku.auth..")
             .layer("api").definedBy("io.cangku.api..")
             .layer("console").definedBy("io.cangku.console..")
+            .layer("policy").definedBy("io.cangku.policy..")
             .layer("config").definedBy("io.cangku.config..")
             .layer("ops").definedBy("io.cangku.ops..")
             .whereLayer("config").mayNotBeAccessedByAnyLayer()
             .whereLayer("ops").mayNotBeAccessedByAnyLayer()
             .whereLayer("api").mayOnlyBeAccessedByLayers("config")
             .whereLayer("console").mayOnlyBeAccessedByLayers("config")
-            .whereLayer("auth").mayOnlyBeAccessedByLayers("api", "console", "config")
-            .whereLayer("registry").mayOnlyBeAccessedByLayers("api", "console", "config")
-            .whereLayer("storage").mayOnlyBeAccessedByLayers("registry", "auth", "console", "config", "ops");
+            .whereLayer("policy").mayOnlyBeAccessedByLayers("console", "config")
+            .whereLayer("auth").mayOnlyBeAccessedByLayers("api", "console", "policy", "config")
+            .whereLayer("registry").mayOnlyBeAccessedByLayers("api", "console", "policy", "config")
+            .whereLayer("storage").mayOnlyBeAccessedByLayers("registry", "auth", "console", "policy", "config", "ops");
 
     @ArchTest
     static final ArchRule awsOnlyInItsBackend = noClasses().that().resideOutsideOfPackage("io.cangku.storage.s3..")

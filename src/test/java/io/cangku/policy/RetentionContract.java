@@ -1,0 +1,416 @@
+package io.cangku.policy;
+
+import io.cangku.gc.CollectionRun;
+import io.cangku.gc.CollectionRuns;
+import io.cangku.storage.ObjectInfo;
+import io.cangku.storage.ObjectStore;
+import io.cangku.storage.StorageKey;
+import io.cangku.storage.StorageLayout;
+import io.cangku.testing.MovableClock;
+import io.cangku.testing.RegistryContext;
+import io.cangku.testing.TestBlob;
+import io.cangku.testing.TestImage;
+import io.cangku.testing.TestImages;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Retention policies and immutable tags over real HTTP against real storage: a CI pipeline's 50 tags trimmed to
+ * the policy's N and the space freed by the collection the run starts, a dry run that touches nothing, the
+ * pushed/pulled/untagged rules, and immutable tags refusing moves and deletes. Time moves through a
+ * {@link MovableClock}. Each backend runs this in a subclass.
+ */
+abstract class RetentionContract {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** Storage arguments for a fresh, empty store. */
+    abstract List<String> freshStorage();
+
+    MovableClock clock;
+    RegistryContext registry;
+    ObjectStore store;
+
+    @BeforeEach
+    void startRegistry() {
+        clock = new MovableClock();
+        List<String> arguments = new ArrayList<>(freshStorage());
+        arguments.add("--registry.auth.mode=none");
+        registry = RegistryContext.start(clock, arguments);
+        store = registry.bean(ObjectStore.class);
+    }
+
+    @AfterEach
+    void stopRegistry() {
+        registry.close();
+    }
+
+    @Test
+    @DisplayName("a CI pipeline's 50 tags are trimmed to the newest 10 plus the release tag, and the collection frees their space")
+    void trimsPipelineToNewestTagsAndFreesSpace() throws Exception {
+        // given: 50 builds pushed one after another, tags named by commit (so name order is not push order),
+        // a release tag pushed on the fifth build, and a repository no policy covers
+        putJson("/api/retention/policies/ci-builds", "{\"repositories\":\"ci/**\",\"keepLast\":10,\"keepTagsMatching\":\"release-.*\"}", 201);
+        List<String> tags = new ArrayList<>();
+        List<TestImage> images = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            TestImage image = TestImages.image().seed(12_000 + i).randomLayers(1, 2048).build();
+            String tag = "git-" + TestBlob.sha256(("commit " + i).getBytes(StandardCharsets.UTF_8)).substring(7, 19);
+            pushImage("ci/app", tag, image);
+            tags.add(tag);
+            images.add(image);
+            if (i == 4) {
+                putManifest("ci/app", "release-1", image.manifest(), 201);
+            }
+        }
+        TestImage elsewhere = TestImages.image().seed(12_999).randomLayers(1, 2048).build();
+        pushImage("other/app", "old", elsewhere);
+        Map<String, String> objectsBefore = allObjects();
+
+        // when: a dry run
+        JsonNode dry = postJson("/api/retention/runs", "{\"dryRun\": true}", 200);
+
+        // then: it names exactly the 39 tags and manifests that go, and touches nothing
+        Set<String> goingTags = new HashSet<>(tags.subList(0, 40));
+        Set<String> goingManifests = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            if (i != 4) {
+                goingManifests.add(images.get(i).manifest().digest());
+            }
+        }
+        assertThat(dry.path("dryRun").asBoolean()).isTrue();
+        assertThat(dry.path("repositories")).hasSize(1);
+        JsonNode plan = dry.path("repositories").get(0);
+        assertThat(plan.path("repository").asString()).isEqualTo("ci/app");
+        assertThat(plan.path("policies").get(0).asString()).isEqualTo("ci-builds");
+        assertThat(texts(plan.path("tags"), "tag")).containsExactlyInAnyOrderElementsOf(goingTags);
+        assertThat(texts(plan.path("manifests"), "digest")).containsExactlyInAnyOrderElementsOf(goingManifests);
+        assertThat(plan.path("tagsKept").asInt()).isEqualTo(11);
+        assertThat(allObjects()).isEqualTo(objectsBefore);
+        assertThat(tagList("ci/app")).hasSize(51);
+
+        // and the console's Policies page lists the policy and shows the same dry run, touching nothing either
+        String page = consoleDryRun();
+        assertThat(page).contains("ci-builds", "ci/**", "newest 10", "release-.*", "40 tags and 39 manifests would be deleted");
+        for (String tag : goingTags) {
+            assertThat(page).contains(tag);
+        }
+        assertThat(page).doesNotContain(tags.get(45));
+        assertThat(allObjects()).isEqualTo(objectsBefore);
+
+        // when: the real run, past the collector's grace period (the run starts the collection itself)
+        long bytesBefore = storedBlobBytes();
+        clock.advance(Duration.ofHours(2));
+        JsonNode real = postJson("/api/retention/runs", "{}", 200);
+
+        // then: the newest 10 and the release tag remain, the rest and their manifests are gone
+        assertThat(real.path("tagsDeleted").asInt()).isEqualTo(40);
+        assertThat(real.path("manifestsDeleted").asInt()).isEqualTo(39);
+        Set<String> expectedTags = new HashSet<>(tags.subList(40, 50));
+        expectedTags.add("release-1");
+        assertThat(tagList("ci/app")).containsExactlyInAnyOrderElementsOf(expectedTags);
+        for (int i = 0; i < 50; i++) {
+            int expected = i >= 40 || i == 4 ? 200 : 404;
+            assertThat(send("GET", "/v2/ci/app/manifests/" + images.get(i).manifest().digest(), null, null).statusCode())
+                    .as("manifest of build %d", i).isEqualTo(expected);
+        }
+        assertThat(tagList("other/app")).containsExactly("old");
+
+        // and the collection frees exactly what the deleted builds stored
+        String collectionId = real.path("collectionRunId").asString();
+        assertThat(collectionId).as("%s", real).isNotEmpty();
+        CollectionRun collection = awaitCollection(collectionId);
+        assertThat(collection.state()).as("%s", collection).isEqualTo(CollectionRun.State.succeeded);
+        long freed = 0;
+        for (int i = 0; i < 40; i++) {
+            if (i != 4) {
+                freed += images.get(i).blobs().stream().mapToLong(TestBlob::size).sum();
+            }
+        }
+        long bytesAfter = storedBlobBytes();
+        System.out.printf("retention: blobs held %d bytes, %d after the run's collection (freed %d)%n", bytesBefore, bytesAfter,
+                bytesBefore - bytesAfter);
+        assertThat(bytesBefore - bytesAfter).isEqualTo(freed);
+        assertThat(send("GET", "/v2/ci/app/manifests/release-1", null, null).statusCode()).isEqualTo(200);
+        assertThat(getJson("/api/retention/runs").get(0).path("id").asString()).isEqualTo(real.path("id").asString());
+    }
+
+    @Test
+    @DisplayName("tags pushed or pulled recently stay, untagged manifests go once neither pushed nor pulled for long")
+    void keepsRecentlyPushedOrPulledAndDropsOldUntagged() throws Exception {
+        // given: three old tags, an old untagged manifest and another one that is pulled by digest later
+        putJson("/api/retention/policies/recent", "{\"repositories\":\"recent/*\",\"keepPushedWithin\":\"1h\","
+                + "\"keepPulledWithin\":\"1h\",\"untaggedOlderThan\":\"1h\"}", 201);
+        JsonNode stored = getJson("/api/retention/policies/recent");
+        assertThat(stored.path("keepPushedWithin").asString()).isEqualTo("PT1H");
+        assertThat(stored.path("untaggedOlderThan").asString()).isEqualTo("PT1H");
+        assertThat(stored.path("declared").asBoolean()).isFalse();
+        TestImage a = image(13_001);
+        TestImage b = image(13_002);
+        TestImage c = image(13_003);
+        TestImage untaggedOld = image(13_004);
+        TestImage untaggedPulled = image(13_005);
+        pushImage("recent/app", "a", a);
+        pushImage("recent/app", "b", b);
+        pushImage("recent/app", "c", c);
+        pushImage("recent/app", untaggedOld.manifest().digest(), untaggedOld);
+        pushImage("recent/app", untaggedPulled.manifest().digest(), untaggedPulled);
+
+        // when: two hours later, d is pushed, b is pulled by tag and one untagged manifest by digest, and the
+        // pull times are written out
+        clock.advance(Duration.ofHours(2));
+        TestImage d = image(13_006);
+        pushImage("recent/app", "d", d);
+        assertThat(send("GET", "/v2/recent/app/manifests/b", null, null).statusCode()).isEqualTo(200);
+        assertThat(send("HEAD", "/v2/recent/app/manifests/" + untaggedPulled.manifest().digest(), null, null).statusCode()).isEqualTo(200);
+        registry.bean(PullTimes.class).flush();
+        JsonNode dry = postJson("/api/retention/runs", "{\"dryRun\": true}", 200);
+
+        // then
+        JsonNode plan = dry.path("repositories").get(0);
+        assertThat(texts(plan.path("tags"), "tag")).containsExactlyInAnyOrder("a", "c");
+        Map<String, String> manifests = new TreeMap<>();
+        plan.path("manifests").forEach(m -> manifests.put(m.path("digest").asString(), m.path("reason").asString()));
+        assertThat(manifests).containsExactlyInAnyOrderEntriesOf(Map.of(
+                a.manifest().digest(), "tags deleted",
+                c.manifest().digest(), "tags deleted",
+                untaggedOld.manifest().digest(), "untagged"));
+        // and the pull of b was written to storage (another replica, or a restart, sees it)
+        StorageKey marker = StorageLayout.pull(io.cangku.oci.RepositoryName.parse("recent/app"), io.cangku.oci.Digest.parse(b.manifest().digest()));
+        assertThat(store.stat(marker)).isPresent();
+        assertThat(registry.bean(PullTimes.class).lastPulled(io.cangku.oci.RepositoryName.parse("recent/app")))
+                .containsKey(io.cangku.oci.Digest.parse(b.manifest().digest()));
+    }
+
+    @Test
+    @DisplayName("an immutable tag refuses a move and deletes with 409 DENIED naming the rule; the same digest and new tags still push")
+    void immutableTagRefusesMoveAndDelete() throws Exception {
+        // given
+        putJson("/api/immutable-tags/releases", "{\"repositories\":\"imm/**\",\"tags\":\"v[0-9]+(\\\\.[0-9]+)*\"}", 201);
+        TestImage first = image(14_001);
+        TestImage second = image(14_002);
+        pushImage("imm/app", "v1.0", first);
+        String pushedAt = tagObject("imm/app", "v1.0");
+
+        // when / then: the same digest again is accepted (a CI retry) and leaves the tag as it was
+        putManifest("imm/app", "v1.0", first.manifest(), 201);
+        assertThat(tagObject("imm/app", "v1.0")).isEqualTo(pushedAt);
+
+        // a different digest is refused, with the spec's DENIED and a message naming the rule
+        pushBlobs("imm/app", second);
+        HttpResponse<String> moved = putManifest("imm/app", "v1.0", second.manifest(), 409);
+        JsonNode error = JSON.readTree(moved.body()).path("errors").get(0);
+        assertThat(error.path("code").asString()).isEqualTo("DENIED");
+        assertThat(error.path("message").asString()).contains("v1.0", "immutable", "rule 'releases'");
+        assertThat(send("GET", "/v2/imm/app/manifests/v1.0", null, null).headers().firstValue("Docker-Content-Digest"))
+                .hasValue(first.manifest().digest());
+
+        // deleting the tag, or the manifest it points at, is refused too
+        assertThat(send("DELETE", "/v2/imm/app/manifests/v1.0", null, null).statusCode()).isEqualTo(409);
+        HttpResponse<String> byDigest = send("DELETE", "/v2/imm/app/manifests/" + first.manifest().digest(), null, null);
+        assertThat(byDigest.statusCode()).isEqualTo(409);
+        assertThat(byDigest.body()).contains("DENIED", "v1.0");
+
+        // tags the rule does not match move freely, and new matching tags push
+        putManifest("imm/app", "latest", second.manifest(), 201);
+        putManifest("imm/app", "latest", first.manifest(), 201);
+        putManifest("imm/app", "v2.0", second.manifest(), 201);
+
+        // a repository holding immutable tags is deleted only with force
+        HttpResponse<String> repositoryDelete = send("DELETE", "/api/repositories/imm/app", null, null);
+        assertThat(repositoryDelete.statusCode()).isEqualTo(409);
+        assertThat(repositoryDelete.body()).contains("immutable", "force");
+        assertThat(send("DELETE", "/api/repositories/imm/app?force=true", null, null).statusCode()).isEqualTo(204);
+
+        // and once the rule is gone, the tag moves again
+        pushImage("imm/app", "v1.0", first);
+        assertThat(send("DELETE", "/api/immutable-tags/releases", null, null).statusCode()).isEqualTo(204);
+        pushBlobs("imm/app", second);
+        putManifest("imm/app", "v1.0", second.manifest(), 201);
+    }
+
+    @Test
+    @DisplayName("retention keeps immutable tags, and the admin API refuses invalid rules with a message naming the field")
+    void retentionKeepsImmutableTagsAndApiValidates() throws Exception {
+        // given
+        putJson("/api/immutable-tags/releases", "{\"repositories\":\"keep/**\",\"tags\":\"v.*\"}", 201);
+        putJson("/api/retention/policies/none", "{\"repositories\":\"keep/**\",\"keepLast\":0}", 201);
+        TestImage release = image(15_001);
+        pushImage("keep/app", "v1", release);
+        pushImage("keep/app", "build-1", image(15_002));
+        // a tag as versions before push times wrote it: the digest alone (its push time is the object's time)
+        store.writeSmall(StorageLayout.tag(io.cangku.oci.RepositoryName.parse("keep/app"), io.cangku.oci.Tag.parse("legacy")),
+                release.manifest().digest().getBytes(StandardCharsets.US_ASCII));
+        assertThat(send("GET", "/v2/keep/app/manifests/legacy", null, null).statusCode()).isEqualTo(200);
+
+        // when
+        JsonNode report = postJson("/api/retention/runs", "{}", 200);
+
+        // then
+        assertThat(report.path("tagsDeleted").asInt()).isEqualTo(2);
+        assertThat(texts(report.path("repositories").get(0).path("tags"), "tag")).containsExactlyInAnyOrder("build-1", "legacy");
+        report.path("repositories").get(0).path("tags").forEach(tag -> assertThat(tag.path("pushedAt").asString()).isNotEmpty());
+        assertThat(tagList("keep/app")).containsExactly("v1");
+        assertThat(putJson("/api/retention/policies/bad", "{\"repositories\":\"keep/**\",\"keepTagsMatching\":\"(\"}", 400)
+                .path("detail").asString()).contains("keep-tags-matching");
+        assertThat(putJson("/api/retention/policies/bad", "{\"repositories\":\"Keep\",\"keepLast\":1}", 400)
+                .path("detail").asString()).contains("repositories");
+        assertThat(putJson("/api/retention/policies/bad", "{\"repositories\":\"keep/**\"}", 400)
+                .path("detail").asString()).contains("must be set");
+        assertThat(putJson("/api/immutable-tags/bad", "{\"repositories\":\"keep/**\",\"tags\":\"(a\"}", 400)
+                .path("detail").asString()).contains("tags");
+        assertThat(getJson("/api/retention/policies")).hasSize(1);
+        assertThat(send("DELETE", "/api/retention/policies/none", null, null).statusCode()).isEqualTo(204);
+        assertThat(send("DELETE", "/api/retention/policies/none", null, null).statusCode()).isEqualTo(404);
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    /** The console's Policies page, then its dry-run form posted with the page's CSRF token and session. */
+    private String consoleDryRun() throws Exception {
+        try (HttpClient browser = HttpClient.newBuilder().cookieHandler(new java.net.CookieManager()).build()) {
+            HttpResponse<String> page = browser.send(HttpRequest.newBuilder(URI.create(registry.uri() + "/policies")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            java.util.regex.Matcher token = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(page.body());
+            assertThat(token.find()).as("a CSRF token in %s", page.body()).isTrue();
+            HttpResponse<String> dryRun = browser.send(HttpRequest.newBuilder(URI.create(registry.uri() + "/policies/dry-run"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("_csrf=" + java.net.URLEncoder.encode(token.group(1), StandardCharsets.UTF_8)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(dryRun.statusCode()).as("%s", dryRun.body()).isEqualTo(200);
+            return dryRun.body();
+        }
+    }
+
+    private static TestImage image(long seed) {
+        return TestImages.image().seed(seed).randomLayers(1, 1024).build();
+    }
+
+    private CollectionRun awaitCollection(String id) throws Exception {
+        CollectionRuns runs = registry.bean(CollectionRuns.class);
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+        while (Instant.now().isBefore(deadline)) {
+            CollectionRun run = runs.find(id).orElseThrow();
+            if (run.state() != CollectionRun.State.running) {
+                return run;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("collection " + id + " did not finish");
+    }
+
+    private String tagObject(String repository, String tag) throws IOException {
+        return new String(store.readSmall(StorageLayout.tag(io.cangku.oci.RepositoryName.parse(repository),
+                io.cangku.oci.Tag.parse(tag)), 256).orElseThrow(), StandardCharsets.US_ASCII);
+    }
+
+    private List<String> tagList(String repository) {
+        HttpResponse<String> reply = send("GET", "/v2/" + repository + "/tags/list", null, null);
+        assertThat(reply.statusCode()).as("%s", reply.body()).isEqualTo(200);
+        return JSON.readTree(reply.body()).path("tags").valueStream().map(JsonNode::asString).toList();
+    }
+
+    private static List<String> texts(JsonNode array, String field) {
+        return array.valueStream().map(node -> node.path(field).asString()).toList();
+    }
+
+    /** Every object in the store with its size and modification time. */
+    private Map<String, String> allObjects() throws IOException {
+        Map<String, String> objects = new LinkedHashMap<>();
+        for (String root : List.of("blobs", "repositories", "_catalog", "_policy", "_gc")) {
+            store.forEach(StorageKey.of(root), item -> objects.put(item.key().toString(), item.sizeBytes() + "@" + item.lastModified()));
+        }
+        objects.keySet().removeIf(key -> key.startsWith("_policy/retention-runs/") || key.startsWith("_policy/retention-policies")
+                || key.startsWith("_gc/runs/") || key.equals("_gc/usage"));
+        return objects;
+    }
+
+    private long storedBlobBytes() throws IOException {
+        long[] total = {0};
+        store.forEach(StorageLayout.BLOBS, item -> total[0] += item.sizeBytes());
+        return total[0];
+    }
+
+    private void pushBlobs(String repository, TestImage image) {
+        for (TestBlob blob : image.blobs()) {
+            if (blob == image.manifest()) {
+                continue;
+            }
+            HttpResponse<String> reply = send("POST", "/v2/" + repository + "/blobs/uploads/?digest=" + blob.digest(),
+                    "application/octet-stream", blob.content());
+            assertThat(reply.statusCode()).as("upload of %s: %s", blob, reply.body()).isEqualTo(201);
+        }
+    }
+
+    private void pushImage(String repository, String reference, TestImage image) {
+        pushBlobs(repository, image);
+        putManifest(repository, reference, image.manifest(), 201);
+    }
+
+    private HttpResponse<String> putManifest(String repository, String reference, TestBlob manifest, int expectedStatus) {
+        HttpResponse<String> reply = send("PUT", "/v2/" + repository + "/manifests/" + reference, manifest.mediaType(), manifest.content());
+        assertThat(reply.statusCode()).as("PUT %s:%s answered %s", repository, reference, reply.body()).isEqualTo(expectedStatus);
+        return reply;
+    }
+
+    private JsonNode putJson(String path, String body, int expectedStatus) {
+        return json("PUT", path, body, expectedStatus);
+    }
+
+    private JsonNode postJson(String path, String body, int expectedStatus) {
+        return json("POST", path, body, expectedStatus);
+    }
+
+    private JsonNode getJson(String path) {
+        return json("GET", path, null, 200);
+    }
+
+    private JsonNode json(String method, String path, String body, int expectedStatus) {
+        HttpResponse<String> reply = send(method, path, body == null ? null : "application/json",
+                body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+        assertThat(reply.statusCode()).as("%s %s answered %s", method, path, reply.body()).isEqualTo(expectedStatus);
+        return JSON.readTree(reply.body());
+    }
+
+    private HttpResponse<String> send(String method, String path, String contentType, byte[] body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(registry.uri() + path)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
