@@ -5,6 +5,7 @@ import io.cangku.oci.OciError;
 import io.cangku.oci.PayloadTooLargeException;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RetryLaterException;
+import io.cangku.oci.StateConflictException;
 import io.cangku.oci.UnsupportedAlgorithmException;
 import io.cangku.oci.UploadRangeException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -92,6 +93,7 @@ public class OciErrorWriter {
             case V2Exceptions.MethodNotAllowed e -> headers.put("Allow", String.join(", ", e.allowed()));
             case V2Exceptions.UnknownEndpoint e -> status = 404;
             case PayloadTooLargeException e -> status = 413;
+            case StateConflictException e -> status = 409;
             case UnsupportedAlgorithmException e -> status = 400;
             case RetryLaterException e -> headers.put("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds())));
             case ChallengeException e when error.error() == OciError.DENIED -> {

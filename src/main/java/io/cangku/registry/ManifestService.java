@@ -8,6 +8,7 @@ import io.cangku.oci.OciError;
 import io.cangku.oci.PayloadTooLargeException;
 import io.cangku.oci.Reference;
 import io.cangku.oci.RegistryException;
+import io.cangku.oci.StateConflictException;
 import io.cangku.oci.RepositoryName;
 import io.cangku.oci.Tag;
 import org.springframework.beans.factory.ObjectProvider;
@@ -265,9 +266,9 @@ public class ManifestService {
      * Harbor answers for its immutable tags). The message is what skopeo and docker print.
      */
     static RegistryException immutable(RepositoryName repository, Tag tag, String rule, String what) {
-        return new RegistryException(OciError.DENIED, "tag " + tag + " of " + repository + " is immutable (" + rule
+        return new StateConflictException(OciError.DENIED, "tag " + tag + " of " + repository + " is immutable (" + rule
                 + ") and cannot be " + what + "; push a new tag instead",
-                Map.of("repository", repository.value(), "tag", tag.value(), "rule", rule), 409, Map.of());
+                Map.of("repository", repository.value(), "tag", tag.value(), "rule", rule));
     }
 
     /**

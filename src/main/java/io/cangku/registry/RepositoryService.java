@@ -2,6 +2,7 @@ package io.cangku.registry;
 
 import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
+import io.cangku.oci.StateConflictException;
 import io.cangku.oci.RepositoryName;
 import io.cangku.oci.Tag;
 import io.cangku.storage.ObjectStore;
@@ -53,9 +54,9 @@ public class RepositoryService {
                 Tag tag = Tag.parse(StorageLayout.decodeTagName(item.key().name()));
                 Optional<String> rule = rules.ruleProtecting(repository, tag);
                 if (rule.isPresent()) {
-                    throw new RegistryException(OciError.DENIED, "repository " + repository + " holds the immutable tag "
+                    throw new StateConflictException(OciError.DENIED, "repository " + repository + " holds the immutable tag "
                             + tag + " (" + rule.get() + "); an administrator can delete it anyway with force=true",
-                            Map.of("repository", repository.value(), "tag", tag.value()), 409, Map.of());
+                            Map.of("repository", repository.value(), "tag", tag.value()));
                 }
             });
         }

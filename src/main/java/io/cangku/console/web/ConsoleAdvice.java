@@ -68,7 +68,7 @@ class ConsoleAdvice {
 
     @ExceptionHandler(RegistryException.class)
     String registryError(RegistryException e, HttpServletResponse response, Model model, Principal principal) {
-        int status = switch (e.error()) {
+        int status = e instanceof io.cangku.oci.StateConflictException ? 409 : switch (e.error()) {
             case DENIED -> 403;
             case NAME_UNKNOWN, MANIFEST_UNKNOWN, BLOB_UNKNOWN -> 404;
             case UNSUPPORTED -> 405;
