@@ -28,10 +28,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  *   java bench/RegistryBench.java --target cangku=http://127.0.0.1:5000 --target distribution=http://127.0.0.1:5001 \
  *        [--blobs 16] [--size-mib 32] [--clients 4] [--rounds 5] [--big-mib 256] [--chunks 16] \
- *        [--images 8] [--image-layers 4] [--layer-mib 8] [--connections 64] [--small-seconds 5] [--phases all]
+ *        [--images 8] [--image-layers 4] [--layer-mib 8] [--connections 64] [--small-seconds 5] [--warmup 1] \
+ *        [--phases push,pull,monolithic,chunked,images,manifest,head]
  *
  * Phases (each round, every target in turn, in alternating order so that the shared machine's drift falls
- * on all alike; the median round of each is reported):
+ * on all alike; {@code --warmup} unmeasured rounds come first; the median round of each is reported):
  * <ul>
  * <li>{@code push}: blobs pushed the way docker and skopeo do (POST, one streamed PATCH, PUT ?digest=), by
  *     {@code --clients} at once; {@code pull}: the same blobs pulled back (the page cache is warm).
@@ -65,6 +66,8 @@ public class RegistryBench {
         int sizeMiB = Integer.parseInt(arg(args, "--size-mib", "32"));
         int clients = Integer.parseInt(arg(args, "--clients", "4"));
         int rounds = Integer.parseInt(arg(args, "--rounds", "3"));
+        // unmeasured rounds first: a registry is measured as it runs, warm (a JVM's compiler, caches, the page cache)
+        int warmup = Integer.parseInt(arg(args, "--warmup", "1"));
         int bigMiB = Integer.parseInt(arg(args, "--big-mib", "256"));
         int chunks = Integer.parseInt(arg(args, "--chunks", "16"));
         int images = Integer.parseInt(arg(args, "--images", "8"));
@@ -86,13 +89,14 @@ public class RegistryBench {
         for (Target target : targets) {
             probes.put(target.label, pushImage(target.url, "bench/small", "probe", 1, 1, new Random(42)));
         }
-        for (int round = 0; round < rounds; round++) {
+        for (int pass = 0; pass < warmup + rounds; pass++) {
+            int round = pass - warmup; // negative: a warm-up round, recorded nowhere
             for (int k = 0; k < targets.size(); k++) {
-                int t = round % 2 == 0 ? k : targets.size() - 1 - k;
+                int t = pass % 2 == 0 ? k : targets.size() - 1 - k;
                 Target target = targets.get(t);
                 String url = target.url;
-                long seed = round * 1_000_003L + t * 104_729L + System.nanoTime();
-                StringBuilder line = new StringBuilder(target.label + " round " + (round + 1) + ":");
+                long seed = pass * 1_000_003L + t * 104_729L + System.nanoTime();
+                StringBuilder line = new StringBuilder(target.label + (round < 0 ? " warm-up:" : " round " + (round + 1) + ":"));
                 if (phases.contains("push") || phases.contains("pull")) {
                     List<byte[]> data = new ArrayList<>();
                     List<String> digests = new ArrayList<>();
@@ -128,7 +132,7 @@ public class RegistryBench {
                         prepared.add(prepareImage(imageLayers, layerMiB, new Random(seed + 100 + i)));
                     }
                     long totalBytes = (long) images * imageLayers * layerMiB * 1024 * 1024;
-                    String tag = "r" + round;
+                    String tag = "r" + pass;
                     double rate = totalBytes / seconds(() -> parallel(images, images,
                             i -> pushPrepared(url, "bench/images/i" + i, tag, prepared.get(i)))) / MIB;
                     record(rates, "images", t, round, rate, line);
@@ -138,13 +142,17 @@ public class RegistryBench {
                     Load load = hammer(url, connections, smallSeconds, "GET", "/v2/bench/small/manifests/probe",
                             "Accept: application/vnd.oci.image.manifest.v1+json\r\n", probe.manifest.length);
                     record(rates, "manifest", t, round, load.perSecond, line);
-                    p99s.get("manifest")[t][round] = load.p99Ms;
+                    if (round >= 0) {
+                        p99s.get("manifest")[t][round] = load.p99Ms;
+                    }
                     line.append(String.format(" (p99 %.1f ms)", load.p99Ms));
                 }
                 if (phases.contains("head")) {
                     Load load = hammer(url, connections, smallSeconds, "HEAD", "/v2/bench/small/blobs/" + probe.layerDigests.get(0), "", -1);
                     record(rates, "head", t, round, load.perSecond, line);
-                    p99s.get("head")[t][round] = load.p99Ms;
+                    if (round >= 0) {
+                        p99s.get("head")[t][round] = load.p99Ms;
+                    }
                     line.append(String.format(" (p99 %.1f ms)", load.p99Ms));
                 }
                 System.err.println(line);
@@ -165,7 +173,9 @@ public class RegistryBench {
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     static void record(Map<String, double[][]> rates, String phase, int t, int round, double value, StringBuilder line) {
-        rates.get(phase)[t][round] = value;
+        if (round >= 0) {
+            rates.get(phase)[t][round] = value;
+        }
         line.append(String.format(" %s %.1f", phase, value));
     }
 

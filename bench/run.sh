@@ -23,7 +23,7 @@ if [ "$MODE" = all ]; then
   mvn -B -q package -DskipTests
   export SKIP_BUILD=1
   "$0" throughput "$@"
-  "$0" startup
+  "$0" startup 3
   exec "$0" listing
 fi
 # The JVM settings Cangku runs with (README.md, Running: memory): a 256 MiB heap that is committed only as it is
@@ -132,38 +132,47 @@ if [ -z "${SKIP_BUILD:-}" ]; then
 fi
 
 if [ "$MODE" = startup ]; then
-  # Each round starts Cangku (java -jar, the settings above, filesystem storage) and Distribution one after the
-  # other, alternating who goes first, and stops both again.
+  # Three ways to start, each round in a rotating order, each stopped again before the next: Cangku's fat jar
+  # (java -jar, the settings above), the same jar extracted and started with a JDK 25 AOT cache made by one
+  # training run (as the container image does; README.md, Container image), and Distribution. Filesystem
+  # storage, no authentication, time from launch to the first 200 from /v2/.
   ROUNDS=${1:-5}
-  cangku=() distribution=()
+  "$JAVA" -Djarmode=tools -jar target/cangku.jar extract --destination "$WORK/extracted" >/dev/null
+  # shellcheck disable=SC2086
+  "$JAVA" $CANGKU_JAVA_OPTS -XX:AOTCacheOutput="$WORK/cangku.aot" -Xlog:aot*=error -Dspring.context.exit=onRefresh \
+    -jar "$WORK/extracted/cangku.jar" --server.port=0 --management.server.port=0 --registry.auth.mode=none \
+    --registry.storage.filesystem.root="$WORK/aot-training" >"$WORK/aot-training.log" 2>&1
+  declare -A took=()
+  contenders=(cangku cangku-aot distribution)
   for round in $(seq 1 "$ROUNDS"); do
-    for who in $( [ $((round % 2)) = 1 ] && echo "cangku distribution" || echo "distribution cangku"); do
+    for k in 0 1 2; do
+      who=${contenders[$(( (k + round) % 3 ))]}
       port=$(free_port)
       started=$(now_ms)
-      if [ "$who" = cangku ]; then
-        # shellcheck disable=SC2086
-        "$JAVA" $CANGKU_JAVA_OPTS -jar target/cangku.jar --server.port="$port" --server.address=127.0.0.1 \
-          --management.server.port=0 --registry.auth.mode=none --registry.storage.filesystem.root="$WORK/cangku-start" \
-          >"$WORK/start-cangku.log" 2>&1 &
-      else
-        start_distribution_config "$port" "$WORK/distribution-start"
-        env -u AWS_CA_BUNDLE docker-registry serve "$WORK/distribution-start.yml" >"$WORK/start-distribution.log" 2>&1 &
-      fi
+      case $who in
+        cangku|cangku-aot)
+          jar=target/cangku.jar aot=()
+          [ "$who" = cangku-aot ] && jar="$WORK/extracted/cangku.jar" aot=(-XX:AOTCache="$WORK/cangku.aot")
+          # shellcheck disable=SC2086
+          "$JAVA" $CANGKU_JAVA_OPTS "${aot[@]}" -jar "$jar" --server.port="$port" --server.address=127.0.0.1 \
+            --management.server.port=0 --registry.auth.mode=none --registry.storage.filesystem.root="$WORK/cangku-start" \
+            >"$WORK/start-$who.log" 2>&1 & ;;
+        distribution)
+          start_distribution_config "$port" "$WORK/distribution-start"
+          env -u AWS_CA_BUNDLE docker-registry serve "$WORK/distribution-start.yml" >"$WORK/start-distribution.log" 2>&1 & ;;
+      esac
       pid=$!
       wait_200 "http://127.0.0.1:$port/v2/"
       ms=$(( $(now_ms) - started ))
       stop "$pid"
-      if [ "$who" = cangku ]; then cangku+=("$ms"); else distribution+=("$ms"); fi
+      took[$who]="${took[$who]:-} $ms"
       echo "round $round: $who started in $ms ms" >&2
     done
   done
-  python3 - "${cangku[*]}" "${distribution[*]}" <<'PY'
-import statistics, sys
-c = [int(x) for x in sys.argv[1].split()]
-d = [int(x) for x in sys.argv[2].split()]
-print("startup,cangku java -jar,%d ms (median of %s)" % (statistics.median(c), c))
-print("startup,distribution,%d ms (median of %s)" % (statistics.median(d), d))
-PY
+  for who in "${contenders[@]}"; do
+    python3 -c 'import statistics, sys; v = [int(x) for x in sys.argv[2].split()]; print("startup,%s,%d ms (median of %s)" % (sys.argv[1], statistics.median(v), v))' \
+      "$who" "${took[$who]}"
+  done
   exit 0
 fi
 
