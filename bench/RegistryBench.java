@@ -1,4 +1,9 @@
+import java.io.BufferedInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -8,81 +13,176 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A load generator for any OCI registry (Cangku or a peer): pushes blobs the way docker and skopeo do
- * (POST, one streamed PATCH, PUT ?digest=) and pulls them back, with several clients at once, and prints
- * throughput. Run with the JDK's source launcher, no build needed:
+ * A load generator for any OCI registry (Cangku or a peer). Run with the JDK's source launcher, no build needed:
  *
  *   java bench/RegistryBench.java --target cangku=http://127.0.0.1:5000 --target distribution=http://127.0.0.1:5001 \
- *        --blobs 16 --size-mib 32 --clients 4 --rounds 5
+ *        [--blobs 16] [--size-mib 32] [--clients 4] [--rounds 5] [--big-mib 256] [--chunks 16] \
+ *        [--images 8] [--image-layers 4] [--layer-mib 8] [--connections 64] [--small-seconds 5] [--warmup 1] \
+ *        [--phases push,pull,monolithic,chunked,images,manifest,head]
  *
+ * Phases (each round, every target in turn, in alternating order so that the shared machine's drift falls
+ * on all alike; {@code --warmup} unmeasured rounds come first; the median round of each is reported):
+ * <ul>
+ * <li>{@code push}: blobs pushed the way docker and skopeo do (POST, one streamed PATCH, PUT ?digest=), by
+ *     {@code --clients} at once; {@code pull}: the same blobs pulled back (the page cache is warm).
+ * <li>{@code monolithic}: one {@code --big-mib} blob in one PUT (POST, then PUT ?digest= with the body);
+ *     {@code chunked}: the same size in {@code --chunks} PATCHes with Content-Range, then PUT ?digest=.
+ * <li>{@code images}: {@code --images} clients at once each push an image (layers, config, manifest).
+ * <li>{@code manifest} and {@code head}: {@code --connections} keep-alive connections GET one manifest by
+ *     tag, or HEAD one blob, for {@code --small-seconds}; requests per second and the 99th percentile.
+ * </ul>
  * Blobs are random (distinct per round and target) and generated before timing starts, so the client
- * spends its time on the wire, not on generating data. In each round every target pushes every blob and
- * then pulls every blob, targets taking turns; the median round of each is reported. Output: one CSV line
- * per target and phase (label,phase,MiB/s,blobs/s).
+ * spends its time on the wire. Output: one CSV line per target and phase
+ * ({@code label,phase,rate,unit,p99 ms}; rate in MiB/s or requests/s).
  */
 public class RegistryBench {
 
+    record Target(String label, String url) {
+    }
+
     public static void main(String[] args) throws Exception {
-        List<String[]> targets = new ArrayList<>();
+        List<Target> targets = new ArrayList<>();
         for (int i = 0; i < args.length - 1; i++) {
             if (args[i].equals("--target")) {
                 String[] labelUrl = args[i + 1].split("=", 2);
-                targets.add(labelUrl);
+                targets.add(new Target(labelUrl[0], labelUrl[1]));
             }
         }
         if (targets.isEmpty()) {
-            targets.add(new String[] {arg(args, "--label", "registry"), arg(args, "--url", "http://127.0.0.1:5000")});
+            targets.add(new Target(arg(args, "--label", "registry"), arg(args, "--url", "http://127.0.0.1:5000")));
         }
         int blobs = Integer.parseInt(arg(args, "--blobs", "16"));
         int sizeMiB = Integer.parseInt(arg(args, "--size-mib", "32"));
         int clients = Integer.parseInt(arg(args, "--clients", "4"));
         int rounds = Integer.parseInt(arg(args, "--rounds", "3"));
+        // unmeasured rounds first: a registry is measured as it runs, warm (a JVM's compiler, caches, the page cache)
+        int warmup = Integer.parseInt(arg(args, "--warmup", "1"));
+        int bigMiB = Integer.parseInt(arg(args, "--big-mib", "256"));
+        int chunks = Integer.parseInt(arg(args, "--chunks", "16"));
+        int images = Integer.parseInt(arg(args, "--images", "8"));
+        int imageLayers = Integer.parseInt(arg(args, "--image-layers", "4"));
+        int layerMiB = Integer.parseInt(arg(args, "--layer-mib", "8"));
+        int connections = Integer.parseInt(arg(args, "--connections", "64"));
+        double smallSeconds = Double.parseDouble(arg(args, "--small-seconds", "5"));
+        List<String> phases = List.of(arg(args, "--phases", "push,pull,monolithic,chunked,images,manifest,head").split(","));
         String repo = arg(args, "--repo", "bench/blobs");
 
-        // Follow redirects as real clients do (a registry may send blob GETs to its storage).
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        double[][] pushRates = new double[targets.size()][rounds];
-        double[][] pullRates = new double[targets.size()][rounds];
-        long totalBytes = (long) blobs * sizeMiB * 1024 * 1024;
-        for (int round = 0; round < rounds; round++) {
-            // Targets take turns within each round, in alternating order, so drift in the machine's load
-            // (it is shared) falls on all of them alike.
+        Map<String, double[][]> rates = new LinkedHashMap<>();
+        Map<String, double[][]> p99s = new LinkedHashMap<>();
+        for (String phase : phases) {
+            rates.put(phase, new double[targets.size()][rounds]);
+            p99s.put(phase, new double[targets.size()][rounds]);
+        }
+        // The small-request phases need an image to ask for: one per target, pushed before timing.
+        Map<String, Image> probes = new LinkedHashMap<>();
+        for (Target target : targets) {
+            probes.put(target.label, pushImage(target.url, "bench/small", "probe", 1, 1, new Random(42)));
+        }
+        for (int pass = 0; pass < warmup + rounds; pass++) {
+            int round = pass - warmup; // negative: a warm-up round, recorded nowhere
             for (int k = 0; k < targets.size(); k++) {
-                int t = round % 2 == 0 ? k : targets.size() - 1 - k;
-                String label = targets.get(t)[0];
-                String url = targets.get(t)[1];
-                List<byte[]> data = new ArrayList<>();
-                List<String> digests = new ArrayList<>();
-                for (int i = 0; i < blobs; i++) {
-                    byte[] bytes = new byte[sizeMiB * 1024 * 1024];
-                    new Random(round * 1_000_003L + i * 7919L + t * 104_729L + System.nanoTime()).nextBytes(bytes);
-                    data.add(bytes);
-                    digests.add("sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+                int t = pass % 2 == 0 ? k : targets.size() - 1 - k;
+                Target target = targets.get(t);
+                String url = target.url;
+                long seed = pass * 1_000_003L + t * 104_729L + System.nanoTime();
+                StringBuilder line = new StringBuilder(target.label + (round < 0 ? " warm-up:" : " round " + (round + 1) + ":"));
+                if (phases.contains("push") || phases.contains("pull")) {
+                    List<byte[]> data = new ArrayList<>();
+                    List<String> digests = new ArrayList<>();
+                    for (int i = 0; i < blobs; i++) {
+                        byte[] bytes = random(sizeMiB * 1024 * 1024, seed + i * 7919L);
+                        data.add(bytes);
+                        digests.add(sha256(bytes));
+                    }
+                    long totalBytes = (long) blobs * sizeMiB * 1024 * 1024;
+                    double push = totalBytes / seconds(() -> parallel(clients, blobs,
+                            i -> push(url, repo, data.get(i), digests.get(i)))) / MIB;
+                    record(rates, "push", t, round, push, line);
+                    if (phases.contains("pull")) {
+                        double pull = totalBytes / seconds(() -> parallel(clients, blobs,
+                                i -> pull(url, repo, digests.get(i), data.get(i).length))) / MIB;
+                        record(rates, "pull", t, round, pull, line);
+                    }
                 }
-                pushRates[t][round] = totalBytes / seconds(() -> parallel(clients, blobs,
-                        i -> push(http, url, repo, data.get(i), digests.get(i)))) / (1024.0 * 1024.0);
-                pullRates[t][round] = totalBytes / seconds(() -> parallel(clients, blobs,
-                        i -> pull(http, url, repo, digests.get(i), data.get(i).length))) / (1024.0 * 1024.0);
-                System.err.printf("%s round %d: push %.1f MiB/s, pull %.1f MiB/s%n", label, round + 1,
-                        pushRates[t][round], pullRates[t][round]);
+                if (phases.contains("monolithic")) {
+                    byte[] big = random(bigMiB * 1024 * 1024, seed + 1);
+                    String digest = sha256(big);
+                    record(rates, "monolithic", t, round, big.length / seconds(() -> pushMonolithic(url, repo, big, digest)) / MIB, line);
+                }
+                if (phases.contains("chunked")) {
+                    byte[] big = random(bigMiB * 1024 * 1024, seed + 2);
+                    String digest = sha256(big);
+                    record(rates, "chunked", t, round, big.length / seconds(() -> pushChunked(url, repo, big, digest, chunks)) / MIB, line);
+                }
+                if (phases.contains("images")) {
+                    // generated before timing: the layers of every image
+                    List<Image> prepared = new ArrayList<>();
+                    for (int i = 0; i < images; i++) {
+                        prepared.add(prepareImage(imageLayers, layerMiB, new Random(seed + 100 + i)));
+                    }
+                    long totalBytes = (long) images * imageLayers * layerMiB * 1024 * 1024;
+                    String tag = "r" + pass;
+                    double rate = totalBytes / seconds(() -> parallel(images, images,
+                            i -> pushPrepared(url, "bench/images/i" + i, tag, prepared.get(i)))) / MIB;
+                    record(rates, "images", t, round, rate, line);
+                }
+                Image probe = probes.get(target.label);
+                if (phases.contains("manifest")) {
+                    Load load = hammer(url, connections, smallSeconds, "GET", "/v2/bench/small/manifests/probe",
+                            "Accept: application/vnd.oci.image.manifest.v1+json\r\n", probe.manifest.length);
+                    record(rates, "manifest", t, round, load.perSecond, line);
+                    if (round >= 0) {
+                        p99s.get("manifest")[t][round] = load.p99Ms;
+                    }
+                    line.append(String.format(" (p99 %.1f ms)", load.p99Ms));
+                }
+                if (phases.contains("head")) {
+                    Load load = hammer(url, connections, smallSeconds, "HEAD", "/v2/bench/small/blobs/" + probe.layerDigests.get(0), "", -1);
+                    record(rates, "head", t, round, load.perSecond, line);
+                    if (round >= 0) {
+                        p99s.get("head")[t][round] = load.p99Ms;
+                    }
+                    line.append(String.format(" (p99 %.1f ms)", load.p99Ms));
+                }
+                System.err.println(line);
             }
         }
         for (int t = 0; t < targets.size(); t++) {
-            double push = median(pushRates[t]);
-            double pull = median(pullRates[t]);
-            System.out.printf("%s,push,%.1f,%.2f%n", targets.get(t)[0], push, push / sizeMiB);
-            System.out.printf("%s,pull,%.1f,%.2f%n", targets.get(t)[0], pull, pull / sizeMiB);
+            for (String phase : phases) {
+                boolean requests = phase.equals("manifest") || phase.equals("head");
+                System.out.printf("%s,%s,%.1f,%s,%s%n", targets.get(t).label, phase, median(rates.get(phase)[t]),
+                        requests ? "req/s" : "MiB/s", requests ? String.format("%.1f", median(p99s.get(phase)[t])) : "");
+            }
         }
+    }
+
+    static final double MIB = 1024.0 * 1024.0;
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NORMAL) // as real clients do: a registry may send blob GETs to its storage
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    static void record(Map<String, double[][]> rates, String phase, int t, int round, double value, StringBuilder line) {
+        if (round >= 0) {
+            rates.get(phase)[t][round] = value;
+        }
+        line.append(String.format(" %s %.1f", phase, value));
+    }
+
+    static byte[] random(int size, long seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
     }
 
     interface Task {
@@ -117,24 +217,24 @@ public class RegistryBench {
         return (System.nanoTime() - start) / 1e9;
     }
 
-    static void push(HttpClient http, String url, String repo, byte[] bytes, String digest) throws Exception {
-        HttpResponse<Void> post = http.send(HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/blobs/uploads/"))
+    static void push(String url, String repo, byte[] bytes, String digest) throws Exception {
+        HttpResponse<Void> post = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/blobs/uploads/"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
         expect(post, 202);
         URI session = URI.create(url).resolve(post.headers().firstValue("Location").orElseThrow());
-        HttpResponse<Void> patch = http.send(HttpRequest.newBuilder(session)
+        HttpResponse<Void> patch = HTTP.send(HttpRequest.newBuilder(session)
                 .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes))
                 .header("Content-Type", "application/octet-stream").build(), HttpResponse.BodyHandlers.discarding());
         expect(patch, 202);
         URI location = URI.create(url).resolve(patch.headers().firstValue("Location").orElseThrow());
         String separator = location.getQuery() == null ? "?" : "&";
-        HttpResponse<Void> put = http.send(HttpRequest.newBuilder(URI.create(location + separator + "digest=" + digest))
+        HttpResponse<Void> put = HTTP.send(HttpRequest.newBuilder(URI.create(location + separator + "digest=" + digest))
                 .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
         expect(put, 201);
     }
 
-    static void pull(HttpClient http, String url, String repo, String digest, long size) throws Exception {
-        HttpResponse<InputStream> get = http.send(HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/blobs/" + digest)).GET().build(),
+    static void pull(String url, String repo, String digest, long size) throws Exception {
+        HttpResponse<InputStream> get = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/blobs/" + digest)).GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         expect(get, 200);
         long read = 0;
@@ -147,6 +247,203 @@ public class RegistryBench {
         if (read != size) {
             throw new IllegalStateException("pulled " + read + " bytes of " + digest + ", expected " + size);
         }
+    }
+
+    static URI startUpload(String url, String repo) throws Exception {
+        HttpResponse<Void> post = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/blobs/uploads/"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        expect(post, 202);
+        return URI.create(url).resolve(post.headers().firstValue("Location").orElseThrow());
+    }
+
+    static URI withDigest(URI location, String digest) {
+        return URI.create(location + (location.getQuery() == null ? "?" : "&") + "digest=" + digest);
+    }
+
+    /** The spec's monolithic upload: POST, then one PUT ?digest= with the whole body. */
+    static void pushMonolithic(String url, String repo, byte[] bytes, String digest) throws Exception {
+        URI session = startUpload(url, repo);
+        HttpResponse<Void> put = HTTP.send(HttpRequest.newBuilder(withDigest(session, digest))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .header("Content-Type", "application/octet-stream").build(), HttpResponse.BodyHandlers.discarding());
+        expect(put, 201);
+    }
+
+    /** The spec's chunked upload: PATCHes with Content-Range, each to the Location the last one answered. */
+    static void pushChunked(String url, String repo, byte[] bytes, String digest, int chunks) throws Exception {
+        URI location = startUpload(url, repo);
+        int chunk = (bytes.length + chunks - 1) / chunks;
+        for (int offset = 0; offset < bytes.length; offset += chunk) {
+            int length = Math.min(chunk, bytes.length - offset);
+            HttpResponse<Void> patch = HTTP.send(HttpRequest.newBuilder(location)
+                    .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes, offset, length))
+                    .header("Content-Type", "application/octet-stream")
+                    .header("Content-Range", offset + "-" + (offset + length - 1)).build(), HttpResponse.BodyHandlers.discarding());
+            expect(patch, 202);
+            location = URI.create(url).resolve(patch.headers().firstValue("Location").orElseThrow());
+        }
+        HttpResponse<Void> put = HTTP.send(HttpRequest.newBuilder(withDigest(location, digest))
+                .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        expect(put, 201);
+    }
+
+    record Image(List<byte[]> layers, List<String> layerDigests, byte[] config, String configDigest, byte[] manifest) {
+    }
+
+    static Image prepareImage(int layerCount, int layerMiB, Random random) throws Exception {
+        List<byte[]> layers = new ArrayList<>();
+        List<String> digests = new ArrayList<>();
+        StringBuilder descriptors = new StringBuilder();
+        for (int i = 0; i < layerCount; i++) {
+            byte[] layer = new byte[Math.max(1, layerMiB * 1024 * 1024)];
+            random.nextBytes(layer);
+            layers.add(layer);
+            digests.add(sha256(layer));
+            descriptors.append(i == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"")
+                    .append(digests.get(i)).append("\",\"size\":").append(layer.length).append('}');
+        }
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"" + random.nextLong() + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        String configDigest = sha256(config);
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + configDigest
+                + "\",\"size\":" + config.length + "},\"layers\":[" + descriptors + "]}").getBytes(StandardCharsets.UTF_8);
+        return new Image(layers, digests, config, configDigest, manifest);
+    }
+
+    static Image pushImage(String url, String repo, String tag, int layerCount, int layerMiB, Random random) throws Exception {
+        Image image = prepareImage(layerCount, layerMiB, random);
+        pushPrepared(url, repo, tag, image);
+        return image;
+    }
+
+    /** As docker push does: each layer (HEAD first, then upload), the config, then the manifest by tag. */
+    static void pushPrepared(String url, String repo, String tag, Image image) throws Exception {
+        for (int i = 0; i < image.layers.size(); i++) {
+            pushIfAbsent(url, repo, image.layers.get(i), image.layerDigests.get(i));
+        }
+        pushIfAbsent(url, repo, image.config, image.configDigest);
+        HttpResponse<Void> put = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/manifests/" + tag))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(image.manifest))
+                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json").build(), HttpResponse.BodyHandlers.discarding());
+        expect(put, 201);
+    }
+
+    static void pushIfAbsent(String url, String repo, byte[] bytes, String digest) throws Exception {
+        HttpResponse<Void> head = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/blobs/" + digest))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        if (head.statusCode() != 200) {
+            push(url, repo, bytes, digest);
+        }
+    }
+
+    record Load(double perSecond, double p99Ms) {
+    }
+
+    /**
+     * Small requests on plain keep-alive sockets (one per connection, one thread each), so that the load
+     * generator costs little beside the server: each thread sends a request, reads the whole answer,
+     * records the latency and sends the next, until the time is up.
+     */
+    static Load hammer(String url, int connections, double seconds, String method, String path, String headers,
+            int expectedBody) throws Exception {
+        URI base = URI.create(url);
+        byte[] request = (method + " " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort() + "\r\n" + headers
+                + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        List<long[]> latencies = new ArrayList<>();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        long started = System.nanoTime();
+        for (int c = 0; c < connections; c++) {
+            long[] mine = new long[100_000];
+            latencies.add(mine);
+            threads.add(Thread.ofPlatform().start(() -> {
+                int count = 0;
+                try {
+                    // a new connection whenever the server ends one (Tomcat does after maxKeepAliveRequests)
+                    while (System.nanoTime() < end && count < mine.length - 1) {
+                        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+                            socket.setTcpNoDelay(true);
+                            OutputStream out = socket.getOutputStream();
+                            InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+                            boolean open = true;
+                            while (open && System.nanoTime() < end && count < mine.length - 1) {
+                                long t0 = System.nanoTime();
+                                out.write(request);
+                                out.flush();
+                                open = readResponse(in, "HEAD".equals(method), expectedBody);
+                                mine[++count] = System.nanoTime() - t0;
+                            }
+                        }
+                    }
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e);
+                }
+                mine[0] = count;
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        int total = 0;
+        for (long[] mine : latencies) {
+            total += (int) mine[0];
+        }
+        long[] all = new long[total];
+        int at = 0;
+        for (long[] mine : latencies) {
+            System.arraycopy(mine, 1, all, at, (int) mine[0]);
+            at += (int) mine[0];
+        }
+        Arrays.sort(all);
+        return new Load(total / elapsed, all.length == 0 ? 0 : all[(int) Math.min(all.length - 1, Math.ceil(all.length * 0.99) - 1)] / 1e6);
+    }
+
+    /** Reads one answer; false when the server closes the connection after it. */
+    static boolean readResponse(InputStream in, boolean head, int expectedBody) throws IOException {
+        StringBuilder headers = new StringBuilder();
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed mid-response");
+            }
+            headers.append((char) b);
+            matched = (b == '\r' && (matched == 0 || matched == 2)) || (b == '\n' && (matched == 1 || matched == 3)) ? matched + 1 : 0;
+        }
+        String text = headers.toString();
+        if (!text.startsWith("HTTP/1.1 200")) {
+            throw new IOException("expected 200, got " + text.lines().findFirst().orElse(""));
+        }
+        long length = 0;
+        boolean keepAlive = true;
+        for (String header : text.split("\r\n")) {
+            int colon = header.indexOf(':');
+            if (colon > 0 && header.substring(0, colon).trim().equalsIgnoreCase("Content-Length")) {
+                length = Long.parseLong(header.substring(colon + 1).trim());
+            }
+            if (colon > 0 && header.substring(0, colon).trim().equalsIgnoreCase("Connection")
+                    && header.substring(colon + 1).trim().equalsIgnoreCase("close")) {
+                keepAlive = false;
+            }
+        }
+        if (head) {
+            return keepAlive;
+        }
+        if (expectedBody >= 0 && length != expectedBody) {
+            throw new IOException("body of " + length + " bytes, expected " + expectedBody);
+        }
+        in.skipNBytes(length);
+        return keepAlive;
+    }
+
+    static String sha256(byte[] bytes) throws Exception {
+        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     static void expect(HttpResponse<?> response, int status) {

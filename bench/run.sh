@@ -3,7 +3,10 @@
 # machine, in the same run, on both storage kinds: a local folder, and S3 (one s3proxy serving both).
 # Everything listens on 127.0.0.1 and is stopped by process id at the end.
 #
-#   bench/run.sh [--blobs 16] [--size-mib 32] [--clients 4] [--rounds 5]      push/pull throughput (fs, S3)
+#   bench/run.sh [RegistryBench options]      push, pull, chunked, concurrent images, small requests (fs, S3),
+#                                             peak RSS and start-up of every server (see bench/RegistryBench.java)
+#   bench/run.sh startup [ROUNDS]                     java -jar start to first 200, beside Distribution (default 5)
+#   bench/run.sh all                                  throughput, then start-up, then listing: the whole table
 #   [TAGS=1000,5000,10000,50000] [REPOSITORIES=1000,10000] bench/run.sh listing [--rounds 3] [--clients 8]
 #                                                      tags, catalog and filtered catalog at scale (fs)
 #   bench/run.sh jmh [JMH options]                     hot paths in one JVM (digest, manifest parse, route)
@@ -14,8 +17,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=throughput
 case "${1:-}" in
-  listing|jmh|throughput) MODE=$1; shift ;;
+  listing|jmh|throughput|startup|all) MODE=$1; shift ;;
 esac
+if [ "$MODE" = all ]; then
+  mvn -B -q package -DskipTests
+  export SKIP_BUILD=1
+  "$0" throughput "$@"
+  "$0" startup 3
+  exec "$0" listing
+fi
+# The JVM settings Cangku runs with (README.md, Benchmarks: memory): a 256 MiB heap committed only as it is
+# needed, G1 with a collection every 2 s when idle and a 50 ms pause goal, and a code cache bounded to what is
+# used. Measured (peak RSS over a whole throughput run, fs): G1 defaults about 300 MiB under heavy machine load
+# (NMT: G1 committed the whole heap), the serial collector 390 to 450 MiB once the machine was quieter (the old
+# generation fills with promoted garbage up to -Xmx before a full collection), these settings 295 MiB.
+CANGKU_JAVA_OPTS=${CANGKU_JAVA_OPTS:--Xmx256m -Xms32m -XX:+UseG1GC -XX:G1PeriodicGCInterval=2000 -XX:MaxGCPauseMillis=50 -XX:ReservedCodeCacheSize=64m}
 BENCH_ARGS=("$@")
 if [ "$MODE" = jmh ]; then
   # A profile of its own, so the normal build neither compiles nor downloads JMH.
@@ -44,16 +60,32 @@ wait_http() { # url
   echo "timed out waiting for $1" >&2; return 1
 }
 
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# The first 200 from /v2/, polled every 10 ms: start-up as a client sees it.
+wait_200() { # url
+  for _ in $(seq 1 6000); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0
+    sleep 0.01
+  done
+  echo "timed out waiting for $1" >&2; return 1
+}
+# Peak resident memory (VmHWM) of a process, in MiB.
+peak_rss() { awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
 start_cangku() { # label port extra-args...
-  local label=$1 port=$2; shift 2
-  "$JAVA" -jar target/cangku.jar --server.port="$port" --server.address=127.0.0.1 --registry.auth.mode=none "$@" \
-    >"$WORK/$label.log" 2>&1 &
+  local label=$1 port=$2 started; shift 2
+  started=$(now_ms)
+  # shellcheck disable=SC2086
+  "$JAVA" $CANGKU_JAVA_OPTS -jar target/cangku.jar --server.port="$port" --server.address=127.0.0.1 \
+    --management.server.port=0 --registry.auth.mode=none "$@" >"$WORK/$label.log" 2>&1 &
   PIDS+=($!)
-  wait_http "http://127.0.0.1:$port/v2/"
+  eval "PID_${label//-/_}=$!"
+  wait_200 "http://127.0.0.1:$port/v2/"
+  echo "$label started in $(( $(now_ms) - started )) ms" >&2
 }
 
 start_distribution() { # label port storage-yaml
-  local label=$1 port=$2 storage=$3
+  local label=$1 port=$2 storage=$3 started
   cat > "$WORK/$label.yml" <<YAML
 version: 0.1
 log:
@@ -68,13 +100,83 @@ http:
   addr: 127.0.0.1:$port
 YAML
   # AWS_CA_BUNDLE (set on some machines) makes the Go SDK of Distribution 2.8 panic with a custom transport
+  started=$(now_ms)
   env -u AWS_CA_BUNDLE docker-registry serve "$WORK/$label.yml" >"$WORK/$label.log" 2>&1 &
   PIDS+=($!)
-  wait_http "http://127.0.0.1:$port/v2/"
+  eval "PID_${label//-/_}=$!"
+  wait_200 "http://127.0.0.1:$port/v2/"
+  echo "$label started in $(( $(now_ms) - started )) ms" >&2
 }
 
-echo "building Cangku..." >&2
-mvn -B -q package -DskipTests
+start_distribution_config() { # port root: the same configuration as start_distribution, on the filesystem
+  cat > "$WORK/distribution-start.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $2
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$1
+YAML
+}
+
+stop() { # pid: stops one server and waits for it
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+  echo "building Cangku..." >&2
+  mvn -B -q package -DskipTests
+fi
+
+if [ "$MODE" = startup ]; then
+  # Three ways to start, each round in a rotating order, each stopped again before the next: Cangku's fat jar
+  # (java -jar, the settings above), the same jar extracted and started with a JDK 25 AOT cache made by one
+  # training run (as the container image does; README.md, Container image), and Distribution. Filesystem
+  # storage, no authentication, time from launch to the first 200 from /v2/.
+  ROUNDS=${1:-5}
+  "$JAVA" -Djarmode=tools -jar target/cangku.jar extract --destination "$WORK/extracted" >/dev/null
+  # shellcheck disable=SC2086
+  "$JAVA" $CANGKU_JAVA_OPTS -XX:AOTCacheOutput="$WORK/cangku.aot" -Xlog:aot*=error -Dspring.context.exit=onRefresh \
+    -jar "$WORK/extracted/cangku.jar" --server.port=0 --management.server.port=0 --registry.auth.mode=none \
+    --registry.storage.filesystem.root="$WORK/aot-training" >"$WORK/aot-training.log" 2>&1
+  declare -A took=()
+  contenders=(cangku cangku-aot distribution)
+  for round in $(seq 1 "$ROUNDS"); do
+    for k in 0 1 2; do
+      who=${contenders[$(( (k + round) % 3 ))]}
+      port=$(free_port)
+      started=$(now_ms)
+      case $who in
+        cangku|cangku-aot)
+          jar=target/cangku.jar aot=()
+          [ "$who" = cangku-aot ] && jar="$WORK/extracted/cangku.jar" aot=(-XX:AOTCache="$WORK/cangku.aot")
+          # shellcheck disable=SC2086
+          "$JAVA" $CANGKU_JAVA_OPTS "${aot[@]}" -jar "$jar" --server.port="$port" --server.address=127.0.0.1 \
+            --management.server.port=0 --registry.auth.mode=none --registry.storage.filesystem.root="$WORK/cangku-start" \
+            >"$WORK/start-$who.log" 2>&1 & ;;
+        distribution)
+          start_distribution_config "$port" "$WORK/distribution-start"
+          env -u AWS_CA_BUNDLE docker-registry serve "$WORK/distribution-start.yml" >"$WORK/start-distribution.log" 2>&1 & ;;
+      esac
+      pid=$!
+      wait_200 "http://127.0.0.1:$port/v2/"
+      ms=$(( $(now_ms) - started ))
+      stop "$pid"
+      took[$who]="${took[$who]:-} $ms"
+      echo "round $round: $who started in $ms ms" >&2
+    done
+  done
+  for who in "${contenders[@]}"; do
+    python3 -c 'import statistics, sys; v = [int(x) for x in sys.argv[2].split()]; print("startup,%s,%d ms (median of %s)" % (sys.argv[1], statistics.median(v), v))' \
+      "$who" "${took[$who]}"
+  done
+  exit 0
+fi
 
 if [ "$MODE" = listing ]; then
   # Filesystem storage only (listing is where the backends' costs differ least on one machine: S3 lists
@@ -91,7 +193,8 @@ if [ "$MODE" = listing ]; then
   PASSWORD=bench-password-1
   HASH=$(htpasswd -nbBC 10 viewer "$PASSWORD" | cut -d: -f2-)
   C_AUTH=$(free_port)
-  "$JAVA" -jar target/cangku.jar --server.port="$C_AUTH" --server.address=127.0.0.1 \
+  # shellcheck disable=SC2086
+  "$JAVA" $CANGKU_JAVA_OPTS -jar target/cangku.jar --server.port="$C_AUTH" --server.address=127.0.0.1 --management.server.port=0 \
     --registry.storage.filesystem.root="$WORK/cangku-fs" --registry.auth.admin.password=bench-admin-password \
     --registry.auth.users[0].name=viewer --registry.auth.users[0].password-hash="$HASH" \
     --registry.auth.rules[0].repositories='bench/catalog/r*00' --registry.auth.rules[0].users=viewer \
@@ -128,8 +231,11 @@ wait_http "http://127.0.0.1:$S3_PORT/"
 D_FS=$(free_port); start_distribution distribution-fs "$D_FS" "  filesystem:
     rootdirectory: $WORK/distribution-fs"
 C_FS=$(free_port); start_cangku cangku-fs "$C_FS" --registry.storage.filesystem.root="$WORK/cangku-fs"
-"$JAVA" -Xmx4g bench/RegistryBench.java --target "distribution-fs=http://127.0.0.1:$D_FS" \
+"$JAVA" -Xmx6g bench/RegistryBench.java --target "distribution-fs=http://127.0.0.1:$D_FS" \
   --target "cangku-fs=http://127.0.0.1:$C_FS" "${BENCH_ARGS[@]}" | tee -a "$WORK/results.csv"
+echo "distribution-fs,peak-rss,$(peak_rss "$PID_distribution_fs"),MiB," | tee -a "$WORK/results.csv"
+echo "cangku-fs,peak-rss,$(peak_rss "$PID_cangku_fs"),MiB," | tee -a "$WORK/results.csv"
+stop "$PID_cangku_fs"; stop "$PID_distribution_fs"
 
 # Same settings for both on S3: blobs are served through the registry (Distribution's redirect is off,
 # as Cangku's is by default), parts of 16 MiB.
@@ -148,15 +254,20 @@ C_S3=$(free_port); start_cangku cangku-s3 "$C_S3" --registry.storage.type=s3 --r
   --registry.storage.s3.endpoint="http://127.0.0.1:$S3_PORT" --registry.storage.s3.path-style-access=true \
   --registry.storage.s3.access-key=bench --registry.storage.s3.secret-key=bench-secret \
   --registry.storage.s3.region=us-east-1 --registry.storage.s3.part-size=16MB
-"$JAVA" -Xmx4g bench/RegistryBench.java --target "distribution-s3=http://127.0.0.1:$D_S3" \
+"$JAVA" -Xmx6g bench/RegistryBench.java --target "distribution-s3=http://127.0.0.1:$D_S3" \
   --target "cangku-s3=http://127.0.0.1:$C_S3" "${BENCH_ARGS[@]}" | tee -a "$WORK/results.csv"
+echo "distribution-s3,peak-rss,$(peak_rss "$PID_distribution_s3"),MiB," | tee -a "$WORK/results.csv"
+echo "cangku-s3,peak-rss,$(peak_rss "$PID_cangku_s3"),MiB," | tee -a "$WORK/results.csv"
 
 echo
-echo "backend     phase  distribution MiB/s  cangku MiB/s  cangku/distribution"
+echo "| backend | figure | Distribution | Cangku | Cangku ÷ Distribution |"
+echo "|---|---|---|---|---|"
 for backend in fs s3; do
-  for phase in push pull; do
-    d=$(awk -F, -v l="distribution-$backend" -v p=$phase '$1==l && $2==p {print $3}' "$WORK/results.csv")
-    c=$(awk -F, -v l="cangku-$backend" -v p=$phase '$1==l && $2==p {print $3}' "$WORK/results.csv")
-    printf "%-11s %-6s %18s  %12s  %19s\n" "$backend" "$phase" "$d" "$c" "$(awk -v c="$c" -v d="$d" 'BEGIN {printf "%.2f", c/d}')"
+  for phase in push pull monolithic chunked images manifest head peak-rss; do
+    d=$(awk -F, -v l="distribution-$backend" -v p=$phase '$1==l && $2==p {print $3 " " $4 ($5 == "" ? "" : ", p99 " $5 " ms")}' "$WORK/results.csv")
+    c=$(awk -F, -v l="cangku-$backend" -v p=$phase '$1==l && $2==p {print $3 " " $4 ($5 == "" ? "" : ", p99 " $5 " ms")}' "$WORK/results.csv")
+    [ -n "$d" ] && [ -n "$c" ] || continue
+    ratio=$(awk -v c="${c%% *}" -v d="${d%% *}" 'BEGIN {printf "%.2f", c/d}')
+    echo "| $backend | $phase | $d | $c | $ratio |"
   done
 done

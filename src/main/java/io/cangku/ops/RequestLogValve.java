@@ -16,9 +16,9 @@ import org.slf4j.MDC;
 import org.springframework.web.servlet.HandlerMapping;
 
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -43,7 +43,6 @@ final class RequestLogValve extends ValveBase implements AccessLog {
     private static final Logger access = LoggerFactory.getLogger("io.cangku.access");
     private static final Pattern ACCEPTED_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     private static final int MAX_LOGGED_PATH = 200;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Supplier<MeterRegistry> registry;
     private volatile boolean requestAttributesEnabled;
@@ -71,9 +70,9 @@ final class RequestLogValve extends ValveBase implements AccessLog {
         if (offered != null && ACCEPTED_ID.matcher(offered).matches()) {
             return offered;
         }
-        byte[] bytes = new byte[8];
-        RANDOM.nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
+        // Not SecureRandom: an id is a label, not a secret (it is sent back and logged), and NativePRNG reads
+        // /dev/urandom under one JVM-wide lock: 3 % of the samples of a 64-connection manifest GET profile.
+        return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.cangku.storage.filesystem;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.cangku.storage.StorageKey;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -18,7 +19,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
-import java.util.regex.Pattern;
 
 /**
  * Visits the files of a directory tree in ascending key order, starting after a given key, without touching
@@ -45,9 +45,6 @@ final class KeyOrderedWalk {
     static final int CACHED_MIN_ENTRIES = 256;
     /** All kept listings together hold at most this many names (about 64 bytes each: 16 MB). */
     static final long CACHED_MAX_NAMES = 250_000;
-
-    /** Names that are storage key segments; anything else (a hidden temporary file) is not an object. */
-    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_:=+@-][A-Za-z0-9._:=+@-]*");
 
     /**
      * Receives files in key order; returns false to stop the walk. {@code attributes} is null when the walk
@@ -184,7 +181,7 @@ final class KeyOrderedWalk {
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
             for (Path entry : stream) {
                 String name = entry.getFileName().toString();
-                if (!SEGMENT.matcher(name).matches()) {
+                if (!StorageKey.isSegment(name)) { // anything else (a hidden temporary file) is not an object
                     continue;
                 }
                 BasicFileAttributes a;
