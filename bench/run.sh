@@ -23,58 +23,9 @@ if [ "$MODE" = jmh ]; then
   exec "${JAVA_HOME:?set JAVA_HOME}/bin/java" -cp "target/test-classes:target/classes:$(cat target/jmh.classpath)" \
     org.openjdk.jmh.Main 'io.cangku.bench.*' "$@"
 fi
-JAVA="${JAVA_HOME:?set JAVA_HOME to a JDK 21+}/bin/java"
-command -v docker-registry >/dev/null || { echo "docker-registry not installed (apt-get install docker-registry)" >&2; exit 1; }
-
-WORK=$(mktemp -d /tmp/cangku-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_http() { # url
-  for _ in $(seq 1 120); do
-    curl -s -o /dev/null "$1" && return 0
-    sleep 0.5
-  done
-  echo "timed out waiting for $1" >&2; return 1
-}
-
-start_cangku() { # label port extra-args...
-  local label=$1 port=$2; shift 2
-  "$JAVA" -jar target/cangku.jar --server.port="$port" --server.address=127.0.0.1 --registry.auth.mode=none "$@" \
-    >"$WORK/$label.log" 2>&1 &
-  PIDS+=($!)
-  wait_http "http://127.0.0.1:$port/v2/"
-}
-
-start_distribution() { # label port storage-yaml
-  local label=$1 port=$2 storage=$3
-  cat > "$WORK/$label.yml" <<YAML
-version: 0.1
-log:
-  level: warn
-storage:
-$storage
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
-http:
-  addr: 127.0.0.1:$port
-YAML
-  # AWS_CA_BUNDLE (set on some machines) makes the Go SDK of Distribution 2.8 panic with a custom transport
-  env -u AWS_CA_BUNDLE docker-registry serve "$WORK/$label.yml" >"$WORK/$label.log" 2>&1 &
-  PIDS+=($!)
-  wait_http "http://127.0.0.1:$port/v2/"
-}
-
-echo "building Cangku..." >&2
-mvn -B -q package -DskipTests
+source bench/lib.sh
+bench_init cangku-bench
+build_cangku
 
 if [ "$MODE" = listing ]; then
   # Filesystem storage only (listing is where the backends' costs differ least on one machine: S3 lists
@@ -91,12 +42,11 @@ if [ "$MODE" = listing ]; then
   PASSWORD=bench-password-1
   HASH=$(htpasswd -nbBC 10 viewer "$PASSWORD" | cut -d: -f2-)
   C_AUTH=$(free_port)
-  "$JAVA" -jar target/cangku.jar --server.port="$C_AUTH" --server.address=127.0.0.1 \
+  bench_spawn "$WORK/cangku-auth.log" "$JAVA" -jar target/cangku.jar --server.port="$C_AUTH" --server.address=127.0.0.1 \
     --registry.storage.filesystem.root="$WORK/cangku-fs" --registry.auth.admin.password=bench-admin-password \
     --registry.auth.users[0].name=viewer --registry.auth.users[0].password-hash="$HASH" \
     --registry.auth.rules[0].repositories='bench/catalog/r*00' --registry.auth.rules[0].users=viewer \
-    --registry.auth.rules[0].actions=pull >"$WORK/cangku-auth.log" 2>&1 &
-  PIDS+=($!)
+    --registry.auth.rules[0].actions=pull
   wait_http "http://127.0.0.1:$C_AUTH/v2/"
   "$JAVA" -Xmx1g bench/ListingBench.java --target "distribution-fs=http://127.0.0.1:$D_FS" \
     --target "cangku-fs=http://127.0.0.1:$C_FS" "${BENCH_ARGS[@]}" --tags "" --repositories "${REPOSITORIES:-1000,10000}" \
@@ -104,24 +54,8 @@ if [ "$MODE" = listing ]; then
   exit 0
 fi
 
-echo "fetching s3proxy..." >&2
-mvn -B -q dependency:copy -Dartifact=org.gaul:s3proxy:4.1.0:jar:jar-with-dependencies -DoutputDirectory="$WORK" -Dmdep.stripVersion=true
-S3PROXY_JAR="$WORK/s3proxy-jar-with-dependencies.jar"
-
 # one S3-compatible server (filesystem-backed) for both registries, a bucket each
-S3_PORT=$(free_port)
-mkdir -p "$WORK/s3/cangku" "$WORK/s3/distribution"
-cat > "$WORK/s3proxy.properties" <<PROPS
-s3proxy.endpoint=http://127.0.0.1:$S3_PORT
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=bench
-s3proxy.credential=bench-secret
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$WORK/s3
-PROPS
-"$JAVA" -jar "$S3PROXY_JAR" --properties "$WORK/s3proxy.properties" >"$WORK/s3proxy.log" 2>&1 &
-PIDS+=($!)
-wait_http "http://127.0.0.1:$S3_PORT/"
+start_s3proxy
 
 # Both registries of a backend run side by side and the load generator alternates between them round
 # by round, so they see the same machine (idle servers cost nothing; only one is loaded at a time).
@@ -133,21 +67,12 @@ C_FS=$(free_port); start_cangku cangku-fs "$C_FS" --registry.storage.filesystem.
 
 # Same settings for both on S3: blobs are served through the registry (Distribution's redirect is off,
 # as Cangku's is by default), parts of 16 MiB.
-D_S3=$(free_port); start_distribution distribution-s3 "$D_S3" "  s3:
-    region: us-east-1
-    regionendpoint: http://127.0.0.1:$S3_PORT
-    bucket: distribution
-    accesskey: bench
-    secretkey: bench-secret
-    secure: false
-    v4auth: true
+D_S3=$(free_port); start_distribution distribution-s3 "$D_S3" "$(distribution_s3_yaml distribution)
     chunksize: 16777216
   redirect:
     disable: true"
-C_S3=$(free_port); start_cangku cangku-s3 "$C_S3" --registry.storage.type=s3 --registry.storage.s3.bucket=cangku \
-  --registry.storage.s3.endpoint="http://127.0.0.1:$S3_PORT" --registry.storage.s3.path-style-access=true \
-  --registry.storage.s3.access-key=bench --registry.storage.s3.secret-key=bench-secret \
-  --registry.storage.s3.region=us-east-1 --registry.storage.s3.part-size=16MB
+# shellcheck disable=SC2046 # the settings are words without spaces
+C_S3=$(free_port); start_cangku cangku-s3 "$C_S3" $(cangku_s3_args cangku) --registry.storage.s3.part-size=16MB
 "$JAVA" -Xmx4g bench/RegistryBench.java --target "distribution-s3=http://127.0.0.1:$D_S3" \
   --target "cangku-s3=http://127.0.0.1:$C_S3" "${BENCH_ARGS[@]}" | tee -a "$WORK/results.csv"
 
