@@ -68,6 +68,11 @@ class OpsConfiguration {
     }
 
     @Bean
+    CollectionMetrics collectionMetrics(ObjectProvider<MeterRegistry> registry) {
+        return new CollectionMetrics(SingletonSupplier.of(registry::getObject));
+    }
+
+    @Bean
     static CaffeineCacheBinder caffeineCacheBinder() {
         return new CaffeineCacheBinder();
     }
