@@ -133,7 +133,8 @@ class GarbageCollectionClientsTest {
 
             // and the referrer is still listed and serves its payload, while the emptied repository left the catalog
             String payload = JSON.readTree(signature.content()).path("layers").path(0).path("digest").asString();
-            HttpResponse<byte[]> payloadReply = sendForBytes(HttpRequest.newBuilder(registry.uri().resolve("/v2/gc/kept/blobs/" + payload)));
+            HttpResponse<byte[]> payloadReply = send(HttpRequest.newBuilder(registry.uri().resolve("/v2/gc/kept/blobs/" + payload)),
+                    HttpResponse.BodyHandlers.ofByteArray());
             assertThat(payloadReply.statusCode()).isEqualTo(200);
             assertThat(TestBlob.sha256(payloadReply.body())).isEqualTo(payload);
             JsonNode referrers = JSON.readTree(send(HttpRequest.newBuilder(registry.uri().resolve("/v2/gc/kept/referrers/" + kept.manifest().digest()))).body());
@@ -202,20 +203,13 @@ class GarbageCollectionClientsTest {
         return JSON.readTree(engine.docker(config, "image", "inspect", reference).run().stdout()).path(0);
     }
 
-    private static HttpResponse<byte[]> sendForBytes(HttpRequest.Builder request) {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    private static HttpResponse<String> send(HttpRequest.Builder request) {
+        return send(request, HttpResponse.BodyHandlers.ofString());
     }
 
-    private static HttpResponse<String> send(HttpRequest.Builder request) {
+    private static <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) {
         try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(request.timeout(Duration.ofSeconds(30)).build(), body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
