@@ -8,8 +8,10 @@
 # The content is written straight into each registry's storage layout by bench/GcSeed.java (pushing 100k
 # blobs through HTTP takes longer than the collections measured); for S3 it is written into the directory
 # s3proxy's filesystem provider serves the bucket from, before s3proxy starts.
+# Figures per backend: wall time of each collector's process (Cangku's includes starting its JVM and Spring,
+# about 5 s, so its report's own startedAt→finishedAt is printed too) and its peak resident set (getrusage).
 # Needs: JDK 21+ (JAVA_HOME), Maven, docker-registry, python3, curl. Everything listens on 127.0.0.1 and is
-# stopped by process id at the end.
+# stopped by process id at the end (bench/lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BLOBS=100000 MANIFESTS=10000 PUSHES=40
@@ -21,107 +23,75 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
-JAVA="${JAVA_HOME:?set JAVA_HOME to a JDK 21+}/bin/java"
-command -v docker-registry >/dev/null || { echo "docker-registry not installed (apt-get install docker-registry)" >&2; exit 1; }
+source bench/lib.sh
+bench_init cangku-gcbench
 
-WORK=$(mktemp -d /tmp/cangku-gcbench.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
+# measure LABEL COMMAND...: runs it to its end; prints "wall-seconds peak-RSS-MiB"; output in $WORK/LABEL.out
+measure() {
+  local label=$1; shift
+  python3 - "$WORK/$label" "$@" <<'PY' || { echo "failed: $*" >&2; tail -20 "$WORK/$label.err" >&2; exit 1; }
+import resource, subprocess, sys, time
+out = sys.argv[1]
+start = time.monotonic()
+with open(out + ".out", "wb") as o, open(out + ".err", "wb") as e:
+    code = subprocess.run(sys.argv[2:], stdout=o, stderr=e).returncode
+wall = time.monotonic() - start
+if code != 0:
+    sys.exit(code)
+# the largest resident set of any child waited for (one child here); Linux reports KiB
+print("%.1f %.0f" % (wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
+PY
 }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_http() { # url
-  for _ in $(seq 1 240); do
-    curl -s -o /dev/null "$1" && return 0
-    sleep 0.5
-  done
-  echo "timed out waiting for $1" >&2; return 1
-}
-seconds() { # command...: runs it, prints its wall time in seconds
-  local start end
-  start=$(date +%s.%N)
-  "$@" >"$WORK/last.out" 2>"$WORK/last.err" || { echo "failed: $*" >&2; tail -20 "$WORK/last.err" >&2; exit 1; }
-  end=$(date +%s.%N)
-  awk -v s="$start" -v e="$end" 'BEGIN {printf "%.1f", e-s}'
+# cangku_collection_seconds LABEL: the collection's own time (startedAt to finishedAt of its report), without JVM start
+cangku_collection_seconds() {
+  python3 -c 'import json, sys, datetime as d
+text = open(sys.argv[1]).read()
+r = json.loads(text[text.index("\n{") + 1:])["report"]  # its log lines come first on stdout
+t = lambda s: d.datetime.fromisoformat(s.replace("Z", "+00:00"))
+print("%.1f" % (t(r["finishedAt"]) - t(r["startedAt"])).total_seconds())' "$WORK/$1.out"
 }
 count_files() { find "$1" -type f | wc -l; }
 
-if [ ! -f target/cangku.jar ]; then
-  echo "building Cangku..." >&2
-  mvn -B -q package -DskipTests
-fi
-mvn -B -q dependency:copy -Dartifact=org.gaul:s3proxy:4.1.0:jar:jar-with-dependencies -DoutputDirectory="$WORK" -Dmdep.stripVersion=true
-S3PROXY_JAR="$WORK/s3proxy-jar-with-dependencies.jar"
+[ -f target/cangku.jar ] || build_cangku
 
 echo "seeding $BLOBS blobs / $MANIFESTS manifests four times (filesystem and S3, each registry's layout)..." >&2
+SEED_START=$(date +%s)
 "$JAVA" -cp target/classes bench/GcSeed.java --cangku "$WORK/fs/cangku" --distribution "$WORK/fs/distribution" \
   --blobs "$BLOBS" --manifests "$MANIFESTS" | tee "$WORK/seed.txt" >&2
 "$JAVA" -cp target/classes bench/GcSeed.java --cangku "$WORK/s3/cangku" --distribution "$WORK/s3/distribution" \
   --blobs "$BLOBS" --manifests "$MANIFESTS" >/dev/null
+echo "seeded in $(( $(date +%s) - SEED_START )) s" >&2
 
-distribution_config() { # file storage-yaml
-  cat > "$1" <<YAML
-version: 0.1
-log:
-  level: error
-storage:
-$2
-  delete:
-    enabled: true
-YAML
+# One collection of each kind per backend, a real run (not a dry run), the same heap cap for Cangku as in
+# the push-latency server below. Distribution's garbage-collect is offline: no server runs meanwhile.
+collect() { # backend cangku-args distribution-yaml-storage
+  local backend=$1 cangku_args=$2 storage=$3 c_before d_before c d
+  c_before=$(count_files "$WORK/$backend/cangku/blobs")
+  # shellcheck disable=SC2086 # the settings are words without spaces
+  c=$(measure "cangku-$backend" "$JAVA" -Xmx512m -jar target/cangku.jar gc --registry.auth.mode=none $cangku_args)
+  distribution_config "$WORK/dist-$backend.yml" "$storage"
+  d_before=$(count_files "$WORK/$backend/distribution/docker/registry/v2/blobs")
+  d=$(measure "distribution-$backend" "${DISTRIBUTION[@]}" garbage-collect "$WORK/dist-$backend.yml")
+  read -r c_wall c_rss <<<"$c"; read -r d_wall d_rss <<<"$d"
+  printf "%-11s %6s %10s %8s  %12s → %-6s  %7s %8s  %12s → %-6s %10s\n" "$backend" "$c_wall" \
+    "$(cangku_collection_seconds "cangku-$backend")" "$c_rss" "$c_before" "$(count_files "$WORK/$backend/cangku/blobs")" \
+    "$d_wall" "$d_rss" "$d_before" "$(count_files "$WORK/$backend/distribution/docker/registry/v2/blobs")" \
+    "$(awk -v c="$c_wall" -v d="$d_wall" 'BEGIN {printf "%.2f", c/d}')" >>"$WORK/results.txt"
 }
 
-# ---- filesystem
-C_BEFORE=$(count_files "$WORK/fs/cangku/blobs")
-C_FS=$(seconds "$JAVA" -Xmx512m -jar target/cangku.jar gc --registry.auth.mode=none \
-  --registry.storage.type=filesystem --registry.storage.filesystem.root="$WORK/fs/cangku")
-C_AFTER=$(count_files "$WORK/fs/cangku/blobs")
-distribution_config "$WORK/dist-fs.yml" "  filesystem:
+echo "collecting on the filesystem..." >&2
+collect fs "--registry.storage.type=filesystem --registry.storage.filesystem.root=$WORK/fs/cangku" "  filesystem:
     rootdirectory: $WORK/fs/distribution"
-D_BEFORE=$(count_files "$WORK/fs/distribution/docker/registry/v2/blobs")
-D_FS=$(seconds env -u AWS_CA_BUNDLE docker-registry garbage-collect "$WORK/dist-fs.yml")
-D_AFTER=$(count_files "$WORK/fs/distribution/docker/registry/v2/blobs")
 
-# ---- S3 (s3proxy serving the seeded directories as buckets)
-S3_PORT=$(free_port)
-cat > "$WORK/s3proxy.properties" <<PROPS
-s3proxy.endpoint=http://127.0.0.1:$S3_PORT
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=bench
-s3proxy.credential=bench-secret
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$WORK/s3
-PROPS
-"$JAVA" -jar "$S3PROXY_JAR" --properties "$WORK/s3proxy.properties" >"$WORK/s3proxy.log" 2>&1 &
-PIDS+=($!)
-wait_http "http://127.0.0.1:$S3_PORT/"
-S3_ARGS=(--registry.storage.type=s3 --registry.storage.s3.bucket=cangku
-  --registry.storage.s3.endpoint="http://127.0.0.1:$S3_PORT" --registry.storage.s3.path-style-access=true
-  --registry.storage.s3.access-key=bench --registry.storage.s3.secret-key=bench-secret --registry.storage.s3.region=us-east-1)
-CS_BEFORE=$(count_files "$WORK/s3/cangku/blobs")
-C_S3=$(seconds "$JAVA" -Xmx512m -jar target/cangku.jar gc --registry.auth.mode=none "${S3_ARGS[@]}")
-CS_AFTER=$(count_files "$WORK/s3/cangku/blobs")
-distribution_config "$WORK/dist-s3.yml" "  s3:
-    region: us-east-1
-    regionendpoint: http://127.0.0.1:$S3_PORT
-    bucket: distribution
-    accesskey: bench
-    secretkey: bench-secret
-    secure: false
-    v4auth: true"
-DS_BEFORE=$(count_files "$WORK/s3/distribution/docker/registry/v2/blobs")
-D_S3=$(seconds env -u AWS_CA_BUNDLE docker-registry garbage-collect "$WORK/dist-s3.yml")
-DS_AFTER=$(count_files "$WORK/s3/distribution/docker/registry/v2/blobs")
+echo "collecting on S3..." >&2
+start_s3proxy # serves the folders seeded under $WORK/s3 as the buckets cangku and distribution
+collect s3 "$(cangku_s3_args cangku)" "$(distribution_s3_yaml distribution)"
 
 # ---- push latency on filesystem, idle and while a collection runs (it still marks and scans everything)
 PORT=$(free_port)
-"$JAVA" -Xmx512m -jar target/cangku.jar --server.port="$PORT" --server.address=127.0.0.1 --registry.auth.mode=none \
-  --registry.storage.type=filesystem --registry.storage.filesystem.root="$WORK/fs/cangku" >"$WORK/cangku.log" 2>&1 &
-PIDS+=($!)
+echo "push latency during a collection..." >&2
+bench_spawn "$WORK/cangku-latency.log" "$JAVA" -Xmx512m -jar target/cangku.jar --server.port="$PORT" \
+  --server.address=127.0.0.1 --registry.auth.mode=none --registry.storage.filesystem.root="$WORK/fs/cangku"
 wait_http "http://127.0.0.1:$PORT/v2/"
 LATENCY=$(python3 - "$PORT" "$PUSHES" <<'PY'
 import hashlib, http.client, json, os, statistics, sys, time
@@ -168,9 +138,8 @@ read -r IDLE_MS DURING_MS RATIO N_DURING <<<"$LATENCY"
 
 echo
 cat "$WORK/seed.txt"
-echo "backend     cangku gc s  blobs before→after   distribution gc s  blobs before→after   cangku/distribution"
-printf "%-11s %11s  %8s → %-8s  %17s  %8s → %-8s  %19s\n" filesystem "$C_FS" "$C_BEFORE" "$C_AFTER" "$D_FS" "$D_BEFORE" "$D_AFTER" \
-  "$(awk -v c="$C_FS" -v d="$D_FS" 'BEGIN {printf "%.2f", c/d}')"
-printf "%-11s %11s  %8s → %-8s  %17s  %8s → %-8s  %19s\n" s3 "$C_S3" "$CS_BEFORE" "$CS_AFTER" "$D_S3" "$DS_BEFORE" "$DS_AFTER" \
-  "$(awk -v c="$C_S3" -v d="$D_S3" 'BEGIN {printf "%.2f", c/d}')"
+echo "            ------------- cangku gc -------------  ------- distribution garbage-collect -------"
+echo "backend     wall s  collect s  RSS MiB  blobs before → after   wall s  RSS MiB  blobs before → after  wall ratio"
+cat "$WORK/results.txt"
 echo "push latency (filesystem, median of $PUSHES idle / $N_DURING during a collection): idle ${IDLE_MS} ms, during ${DURING_MS} ms, ratio ${RATIO}"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -101,6 +101,9 @@ annotations:
 {{- if and .Values.storage.s3.accessKey (not .Values.storage.s3.secretKey) (not .Values.storage.s3.existingSecret) -}}
 {{- fail "storage.s3.accessKey is set but storage.s3.secretKey is not" -}}
 {{- end -}}
+{{- if and .Values.gc.enabled .Values.gc.serverSchedule -}}
+{{- fail "gc.serverSchedule and the gc CronJob (gc.enabled) would both collect: set gc.enabled=false, or leave gc.serverSchedule empty" -}}
+{{- end -}}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) -}}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.enabled=true (the Service it scrapes)" -}}
 {{- end -}}

@@ -5,6 +5,10 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import io.cangku.api.OciErrorWriter;
+import io.cangku.oci.OciError;
+import io.cangku.oci.RetryLaterException;
+import io.cangku.ops.NotReadyResponse;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -45,6 +49,25 @@ class WebServerConfiguration {
             connector.setProperty("socket.appReadBufSize", "65536");
             connector.setProperty("socket.appWriteBufSize", "65536");
         });
+    }
+
+    /**
+     * Before the registry is ready (and while it stops) a {@code /v2} client gets the spec's error envelope,
+     * {@code UNAVAILABLE} with {@code Retry-After}, from the same writer as every other {@code /v2} error,
+     * rather than the readiness gate's plain text: clients show the envelope's message to their user.
+     */
+    @Bean
+    NotReadyResponse v2NotReady(OciErrorWriter errors) {
+        return (request, response, retryAfterSeconds) -> {
+            String path = request.getRequestURI();
+            if (!path.equals("/v2") && !path.startsWith("/v2/")) {
+                return false;
+            }
+            errors.write(request, response, new RetryLaterException(OciError.UNAVAILABLE,
+                    "the registry is not ready yet (starting or stopping); retry in " + retryAfterSeconds + " s",
+                    java.time.Duration.ofSeconds(retryAfterSeconds)));
+            return true;
+        };
     }
 
     /**

@@ -5,6 +5,7 @@ import io.cangku.storage.ObjectStore;
 import io.cangku.storage.StorageLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -41,14 +42,17 @@ public class CollectionRuns {
     private final JsonMapper json;
     private final GcProperties properties;
     private final Clock clock;
+    private final ApplicationEventPublisher events;
     private final String owner = ownerName();
 
-    public CollectionRuns(GarbageCollector collector, ObjectStore store, JsonMapper json, GcProperties properties, Clock clock) {
+    public CollectionRuns(GarbageCollector collector, ObjectStore store, JsonMapper json, GcProperties properties, Clock clock,
+                          ApplicationEventPublisher events) {
         this.collector = collector;
         this.store = store;
         this.json = json;
         this.properties = properties;
         this.clock = clock;
+        this.events = events;
     }
 
     /** Refused: a collection is running (here or on another replica). */
@@ -184,6 +188,11 @@ public class CollectionRuns {
             pruneOldRuns();
         } catch (IOException | RuntimeException e) {
             log.warn("could not record the end of garbage collection {}: {}", run.id(), e.toString());
+        }
+        try {
+            events.publishEvent(new CollectionFinished(finished));
+        } catch (RuntimeException e) {
+            log.warn("could not report the end of garbage collection {} to its listeners: {}", run.id(), e.toString());
         }
         return finished;
     }

@@ -28,8 +28,10 @@ class OpsConfiguration {
     private static final int AFTER_SECURITY = -99;
 
     @Bean
-    FilterRegistrationBean<ReadinessGate> readinessGate(ApplicationAvailability availability) {
-        FilterRegistrationBean<ReadinessGate> registration = new FilterRegistrationBean<>(new ReadinessGate(availability));
+    FilterRegistrationBean<ReadinessGate> readinessGate(ApplicationAvailability availability,
+                                                        ObjectProvider<NotReadyResponse> protocols) {
+        FilterRegistrationBean<ReadinessGate> registration = new FilterRegistrationBean<>(
+                new ReadinessGate(availability, protocols.orderedStream().toList()));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
     }
@@ -65,6 +67,11 @@ class OpsConfiguration {
                 return bean;
             }
         };
+    }
+
+    @Bean
+    CollectionMetrics collectionMetrics(ObjectProvider<MeterRegistry> registry) {
+        return new CollectionMetrics(SingletonSupplier.of(registry::getObject));
     }
 
     @Bean

@@ -9,20 +9,26 @@ import org.springframework.boot.availability.ReadinessState;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Answers 503 to every request but the probes until the registry is ready. Tomcat accepts connections before
  * the {@code ApplicationReadyEvent} listeners ran, and one of them sets up the first administrator and the
  * token signing key (about a second on S3): without this gate a correct password was refused in that window.
  * Spring Boot turns readiness to ACCEPTING_TRAFFIC only after those listeners returned, and back to
- * REFUSING_TRAFFIC when the registry shuts down.
+ * REFUSING_TRAFFIC when the registry shuts down. Each protocol may answer in its own terms (the {@code /v2}
+ * error envelope, see {@link NotReadyResponse}); anything else gets plain text.
  */
 final class ReadinessGate extends OncePerRequestFilter {
 
-    private final ApplicationAvailability availability;
+    static final int RETRY_AFTER_SECONDS = 1;
 
-    ReadinessGate(ApplicationAvailability availability) {
+    private final ApplicationAvailability availability;
+    private final List<NotReadyResponse> protocols;
+
+    ReadinessGate(ApplicationAvailability availability, List<NotReadyResponse> protocols) {
         this.availability = availability;
+        this.protocols = List.copyOf(protocols);
     }
 
     @Override
@@ -34,10 +40,13 @@ final class ReadinessGate extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        // Plain text rather than the /v2 error envelope: this package does not speak the registry protocol,
-        // and every client treats a 503 with Retry-After the same way.
+        for (NotReadyResponse protocol : protocols) {
+            if (protocol.write(request, response, RETRY_AFTER_SECONDS)) {
+                return;
+            }
+        }
         response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-        response.setHeader("Retry-After", "1");
+        response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
         response.setContentType("text/plain;charset=UTF-8");
         response.getWriter().write("the registry is not ready yet (starting or stopping); retry shortly\n");
     }

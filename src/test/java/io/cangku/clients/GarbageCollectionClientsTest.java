@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import io.cangku.testing.Backends;
+import io.cangku.testing.DockerEngine;
 import io.cangku.testing.OciLayout;
 import io.cangku.testing.Processes;
 import io.cangku.testing.RegistryContext;
@@ -38,10 +39,10 @@ import tools.jackson.databind.node.ObjectNode;
  * Issue 7's acceptance as a user would check it: real clients push two images sharing base layers, a
  * two-platform index and a signature-like referrer; one image is deleted with {@code skopeo delete}; the
  * {@code gc} command (a JVM of its own, beside the running registry) frees exactly what only that image used;
- * everything else still pulls byte-identical with skopeo and podman, the referrer is still listed, and the
- * emptied repository leaves the catalog.
+ * everything else still pulls byte-identical with skopeo, podman and the Docker engine (each platform of the
+ * index too), the referrer is still listed and serves its bytes, and the emptied repository leaves the catalog.
  */
-@RequiresTool({"skopeo", "podman"})
+@RequiresTool({"skopeo", "podman", "dockerd", "docker"})
 class GarbageCollectionClientsTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -110,7 +111,32 @@ class GarbageCollectionClientsTest {
             assertThat(keptId).isEqualTo(kept.config().hex());
             assertThat(multiId).isEqualTo(multi.image("arm64").config().hex());
 
-            // and the referrer is still listed, while the emptied repository left the catalog
+            // and with the Docker engine (which checks every layer against its digest and the config's diff_ids)
+            try (DockerEngine engine = DockerEngine.start(tmp.resolve("docker"), host)) {
+                Path config = tmp.resolve("docker-config");
+                String keptPull = engine.docker(config, "pull", host + "/gc/kept:v1").run().stdout();
+                JsonNode keptInEngine = inspectInEngine(engine, config, host + "/gc/kept:v1");
+                assertThat(keptPull).contains("Digest: " + kept.manifest().digest());
+                assertThat(keptInEngine.path("Id").asString()).isEqualTo(kept.config().digest());
+                assertThat(keptInEngine.path("RootFS").path("Layers").valueStream().map(JsonNode::asString).toList())
+                        .containsExactlyElementsOf(kept.diffIds());
+                for (String architecture : List.of("amd64", "arm64")) {
+                    String multiPull = engine.docker(config, "pull", "--platform", "linux/" + architecture, host + "/gc/multi:v1").run().stdout();
+                    JsonNode multiInEngine = inspectInEngine(engine, config, host + "/gc/multi:v1");
+                    assertThat(multiPull).contains("Digest: " + multi.index().digest());
+                    assertThat(multiInEngine.path("Id").asString()).as("docker pull of %s", architecture)
+                            .isEqualTo(multi.image(architecture).config().digest());
+                    assertThat(multiInEngine.path("RootFS").path("Layers").valueStream().map(JsonNode::asString).toList())
+                            .containsExactlyElementsOf(multi.image(architecture).diffIds());
+                }
+            }
+
+            // and the referrer is still listed and serves its payload, while the emptied repository left the catalog
+            String payload = JSON.readTree(signature.content()).path("layers").path(0).path("digest").asString();
+            HttpResponse<byte[]> payloadReply = send(HttpRequest.newBuilder(registry.uri().resolve("/v2/gc/kept/blobs/" + payload)),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(payloadReply.statusCode()).isEqualTo(200);
+            assertThat(TestBlob.sha256(payloadReply.body())).isEqualTo(payload);
             JsonNode referrers = JSON.readTree(send(HttpRequest.newBuilder(registry.uri().resolve("/v2/gc/kept/referrers/" + kept.manifest().digest()))).body());
             assertThat(referrers.path("manifests").valueStream().map(m -> m.path("digest").asString()).toList())
                     .containsExactly(signature.digest());
@@ -173,9 +199,17 @@ class GarbageCollectionClientsTest {
         return signature;
     }
 
+    private static JsonNode inspectInEngine(DockerEngine engine, Path config, String reference) {
+        return JSON.readTree(engine.docker(config, "image", "inspect", reference).run().stdout()).path(0);
+    }
+
     private static HttpResponse<String> send(HttpRequest.Builder request) {
+        return send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) {
         try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(request.timeout(Duration.ofSeconds(30)).build(), body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

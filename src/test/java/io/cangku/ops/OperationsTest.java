@@ -12,6 +12,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.context.ApplicationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -83,6 +88,52 @@ class OperationsTest {
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(ready.body()).contains("\"status\":\"UP\"").doesNotContain("filesystem");
         assertThat(v2.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    @DisplayName("not ready (starting or stopping): /v2 gets 503 UNAVAILABLE in the spec's error envelope with Retry-After, other paths plain text, and /readyz says so")
+    void notReadyAnswers() throws Exception {
+        // given: readiness refused, as between Tomcat opening the port and the start-up listeners' end
+        ApplicationContext context = registry.context().applicationContext();
+        AvailabilityChangeEvent.publish(context, ReadinessState.REFUSING_TRAFFIC);
+        HttpResponse<String> base;
+        HttpResponse<String> manifest;
+        HttpResponse<String> head;
+        HttpResponse<String> token;
+        HttpResponse<String> ready;
+        try {
+            // when
+            base = get(registry.uri().resolve("/v2/"));
+            manifest = get(registry.uri().resolve("/v2/" + REPOSITORY + "/manifests/" + TAG), "Authorization", "Bearer not-checked");
+            head = HTTP.send(HttpRequest.newBuilder(registry.uri().resolve("/v2/" + REPOSITORY + "/blobs/sha256:" + "0".repeat(64)))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            token = get(registry.uri().resolve("/token?service=cangku&scope=repository:" + REPOSITORY + ":pull"));
+            ready = get(registry.uri().resolve("/readyz"));
+        } finally {
+            AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+        }
+
+        // then: /v2 speaks the registry protocol, even before authentication is looked at
+        for (HttpResponse<String> v2 : List.of(base, manifest)) {
+            assertThat(v2.statusCode()).isEqualTo(503);
+            assertThat(v2.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(v2.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+            assertThat(v2.headers().firstValue("Docker-Distribution-API-Version")).hasValue("registry/2.0");
+            assertThat(v2.headers().firstValue("WWW-Authenticate")).isEmpty();
+            JsonNode error = JsonMapper.builder().build().readTree(v2.body()).path("errors").path(0);
+            assertThat(error.path("code").asString()).isEqualTo("UNAVAILABLE");
+            assertThat(error.path("message").asString()).contains("not ready", "retry");
+        }
+        assertThat(head.statusCode()).isEqualTo(503);
+        assertThat(head.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(head.body()).isEmpty();
+        // and the rest plain text, with the same hint
+        assertThat(token.statusCode()).isEqualTo(503);
+        assertThat(token.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(token.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+        assertThat(ready.statusCode()).isEqualTo(503);
+        // and once ready again, the same request is the protocol's usual answer
+        assertThat(get(registry.uri().resolve("/v2/")).statusCode()).isEqualTo(401);
     }
 
     @Test

@@ -356,6 +356,32 @@ class HelmChartTest {
         assertThat(collector.getImage()).isEqualTo(registry.getImage());
         assertThat(collector.getEnv()).isEqualTo(registry.getEnv());
         assertThat(collector.getVolumeMounts()).isEqualTo(registry.getVolumeMounts());
+        // and the registry.gc.* settings both read (the CronJob's gc command and the pods), from the ConfigMap
+        JsonNode settings = rendered.settings().path("registry").path("gc");
+        assertThat(settings.path("grace-period").asText()).isEqualTo(gc.path("gracePeriod").asText("1h"));
+        assertThat(settings.path("delete-untagged").asBoolean()).isEqualTo(gc.path("deleteUntagged").asBoolean());
+        assertThat(settings.has("schedule")).as("the CronJob collects, so the pods do not").isFalse();
+    }
+
+    @Test
+    @DisplayName("gc.serverSchedule collects inside the registry pods instead of a CronJob, never both")
+    void collectorScheduleInsideTheServer() throws IOException {
+        // when
+        String yaml = template().set("gc.enabled", false).set("gc.serverSchedule", "0 15 2 * * *").call();
+
+        // then
+        assertThat(yaml).doesNotContain("kind: CronJob");
+        JsonNode configMap = YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml).readAll().stream()
+                .filter(d -> d != null && "ConfigMap".equals(d.path("kind").asText())).findFirst().orElseThrow();
+        JsonNode gc = YAML.readTree(configMap.path("data").path("application.yml").asText()).path("registry").path("gc");
+        assertThat(gc.path("schedule").asText()).isEqualTo("0 15 2 * * *");
+        assertThat(gc.path("grace-period").asText()).isEqualTo("1h");
+        assertThatThrownBy(() -> template().set("gc.serverSchedule", "0 15 2 * * *").call())
+                .hasMessageContaining("gc.serverSchedule and the gc CronJob (gc.enabled) would both collect");
+        assertThatThrownBy(() -> template().set("gc.serverSchedule", "15 2 * * *").call())
+                .hasMessageContaining("/gc/serverSchedule");
+        assertThatThrownBy(() -> template().set("gc.gracePeriod", "one hour").call())
+                .hasMessageContaining("/gc/gracePeriod");
     }
 
     // --- the profiles ------------------------------------------------------------------------------------------

@@ -83,6 +83,11 @@ public final class RegistryContext implements AutoCloseable {
         return URI.create("http://" + hostPort());
     }
 
+    /** The Spring context itself, e.g. to publish an event (a readiness change) as the application would. */
+    public ConfigurableApplicationContext applicationContext() {
+        return context;
+    }
+
     public <T> T bean(Class<T> type) {
         return context.getBean(type);
     }
