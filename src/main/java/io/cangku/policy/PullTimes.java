@@ -126,7 +126,8 @@ public class PullTimes implements ManifestPullListener, SmartLifecycle {
         store.delete(StorageLayout.pull(repository, digest));
     }
 
-    private static Digest digestOf(String path) {
+    /** The digest of a {@code <algorithm>/<hex>} path under a repository (revisions, pull records); null if none. */
+    static Digest digestOf(String path) {
         int slash = path.indexOf('/');
         if (slash < 0) {
             return null;

@@ -228,7 +228,7 @@ public class RetentionRuns {
         Map<Digest, Instant> revisions = new LinkedHashMap<>();
         StorageKey revisionsPrefix = StorageLayout.manifestRevisions(repository);
         store.forEach(revisionsPrefix, item -> {
-            Digest digest = digestOf(item.key().relativeTo(revisionsPrefix));
+            Digest digest = PullTimes.digestOf(item.key().relativeTo(revisionsPrefix));
             if (digest != null) {
                 revisions.put(digest, item.lastModified());
             }
@@ -393,18 +393,6 @@ public class RetentionRuns {
             }
         } catch (IOException | RuntimeException e) {
             log.warn("could not record retention run {}: {}", report.id(), e.toString());
-        }
-    }
-
-    private static Digest digestOf(String path) {
-        int slash = path.indexOf('/');
-        if (slash < 0) {
-            return null;
-        }
-        try {
-            return Digest.parse(path.substring(0, slash) + ":" + path.substring(slash + 1));
-        } catch (RuntimeException e) {
-            return null;
         }
     }
 }

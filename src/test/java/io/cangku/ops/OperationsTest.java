@@ -219,7 +219,12 @@ class OperationsTest {
         String generated = forged.headers().firstValue("X-Request-Id").orElseThrow();
         assertThat(generated).matches("[0-9a-f]{16}");
 
-        // and one line each, carrying the id from the MDC
+        // and one line each, carrying the id from the MDC (written once the response is sent: the client may
+        // read the answer a moment before the line appears)
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (!output.getOut().contains("[" + generated + "]") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
         List<String> lines = output.getOut().lines().filter(l -> l.contains("io.cangku.access")).toList();
         assertThat(lines.stream().filter(l -> l.contains("[ops-test-4711]"))).singleElement().satisfies(line ->
                 assertThat(line).contains("GET /v2/{name}/tags/list " + offered.statusCode(), "repo=" + REPOSITORY,
