@@ -114,7 +114,9 @@ final class ConsoleBrowser implements AutoCloseable {
 
     <T> T waitUntil(java.util.function.Function<org.openqa.selenium.WebDriver, T> condition) {
         try {
-            return new WebDriverWait(driver, Duration.ofSeconds(20)).until(condition::apply);
+            // an element read while htmx swaps its part of the page goes stale: read again on the next poll
+            return new WebDriverWait(driver, Duration.ofSeconds(20)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                    .until(condition::apply);
         } catch (org.openqa.selenium.TimeoutException e) {
             String body = driver.findElements(By.tagName("body")).stream().map(WebElement::getText).findFirst().orElse("");
             throw new AssertionError("waited 20 s in vain on " + driver.getCurrentUrl() + ", showing: "
@@ -132,6 +134,18 @@ final class ConsoleBrowser implements AutoCloseable {
             }
         }
         throw new AssertionError("Tab never reached " + description + " on " + path());
+    }
+
+    /**
+     * Clicks a link or a form's button that loads another page, and waits until that page has replaced this one.
+     * Reading right after a plain click can find the old page's elements, which the browser then drops under the
+     * test's feet ("Node with given id does not belong to the document").
+     */
+    void clickToLoad(By by) {
+        WebElement oldPage = driver.findElement(By.tagName("html"));
+        find(by).click();
+        waitUntil(ExpectedConditions.stalenessOf(oldPage));
+        waitUntil(d -> "complete".equals(script("return document.readyState")));
     }
 
     void press(CharSequence key) {
@@ -225,7 +239,7 @@ final class ConsoleBrowser implements AutoCloseable {
     }
 
     void signOut() {
-        find(By.cssSelector(".session button[type=submit]")).click();
+        clickToLoad(By.cssSelector(".session button[type=submit]"));
         waitUntil(d -> d.getCurrentUrl().contains("/login"));
     }
 

@@ -155,7 +155,7 @@ class ConsoleBrowserTest {
         browser.waitUntil(d -> !browser.all(By.cssSelector("button.copy.copied")).isEmpty());
 
         // when: opening the manifest of tag 1.0
-        browser.find(By.linkText("1.0")).click();
+        browser.clickToLoad(By.linkText("1.0"));
 
         // then: the config (created, command, environment, labels, history), three layers with sizes, and the
         // referrers grouped by artifact type
@@ -178,7 +178,7 @@ class ConsoleBrowserTest {
         browser.get("/repository?name=team/multi");
         assertThat(browser.text(By.cssSelector("table.data tbody"))).contains("OCI index").contains("linux/amd64")
                 .contains("linux/arm64");
-        browser.find(By.linkText("2.1")).click();
+        browser.clickToLoad(By.linkText("2.1"));
         browser.waitUntil(d -> browser.path().startsWith("/manifest"));
 
         // then: its images with their platforms, each a link to its own manifest
@@ -194,12 +194,12 @@ class ConsoleBrowserTest {
         browser.get("/repository?name=team/app");
 
         // when
-        browser.find(By.cssSelector("a[aria-label='Delete tag latest']")).click();
+        browser.clickToLoad(By.cssSelector("a[aria-label='Delete tag latest']"));
 
         // then: a confirmation that names the tag
         assertThat(browser.heading()).isEqualTo("Delete tag team/app:latest?");
         browser.checkPage("07-confirm-tag-delete");
-        browser.find(By.cssSelector(".danger-zone button[type=submit]")).click();
+        browser.clickToLoad(By.cssSelector(".danger-zone button[type=submit]"));
 
         // then: gone from the page and from the registry API
         assertThat(browser.text(By.cssSelector(".alert.ok"))).contains("Tag latest deleted");
@@ -213,8 +213,8 @@ class ConsoleBrowserTest {
     void deletesAManifestNamingEveryTagOnIt() {
         // given: team/old has one manifest under tags a and b
         browser.get("/repository?name=team/old");
-        browser.find(By.linkText("a")).click();
-        browser.find(By.linkText("Delete manifest…")).click();
+        browser.clickToLoad(By.linkText("a"));
+        browser.clickToLoad(By.linkText("Delete manifest…"));
 
         // then: the confirmation lists both tags
         assertThat(browser.heading()).startsWith("Delete manifest sha256:");
@@ -223,7 +223,7 @@ class ConsoleBrowserTest {
         browser.checkPage("08-confirm-manifest-delete");
 
         // when
-        browser.find(By.cssSelector(".danger-zone button[type=submit]")).click();
+        browser.clickToLoad(By.cssSelector(".danger-zone button[type=submit]"));
 
         // then
         assertThat(browser.text(By.cssSelector(".alert.ok"))).contains("deleted");
@@ -240,7 +240,7 @@ class ConsoleBrowserTest {
         browser.find(By.id("rule-repos")).sendKeys("ci/**");
         browser.find(By.id("rule-groups")).sendKeys("builders");
         browser.find(By.id("act-push")).click();
-        browser.find(By.cssSelector("form[action='/access/rules'] button[type=submit]")).click();
+        browser.clickToLoad(By.cssSelector("form[action='/access/rules'] button[type=submit]"));
         assertThat(browser.text(By.cssSelector(".alert.ok"))).contains("Rule for ci/** created");
         assertThat(browser.text(By.cssSelector("table.data"))).contains("ci/**").contains("group builders").contains("pull, push");
         browser.checkPage("09-rules");
@@ -249,7 +249,7 @@ class ConsoleBrowserTest {
         browser.get("/access/robots");
         browser.find(By.id("r-name")).sendKeys("ci-bot");
         browser.find(By.id("r-groups")).sendKeys("builders");
-        browser.find(By.cssSelector("form[action='/access/robots'] button[type=submit]")).click();
+        browser.clickToLoad(By.cssSelector("form[action='/access/robots'] button[type=submit]"));
 
         // then: the secret, once, with a copy button and the docker login line
         assertThat(browser.heading()).isEqualTo("Robot account ci-bot created");
@@ -288,14 +288,14 @@ class ConsoleBrowserTest {
         browser.find(By.id("u-name")).sendKeys("bob");
         browser.find(By.id("u-pass")).sendKeys("bob-password-1");
         browser.find(By.id("u-groups")).sendKeys("builders, readers");
-        browser.find(By.cssSelector("form[action='/access/users'] button[type=submit]")).click();
+        browser.clickToLoad(By.cssSelector("form[action='/access/users'] button[type=submit]"));
         assertThat(browser.text(By.cssSelector(".alert.ok"))).contains("User bob created");
         assertThat(browser.text(By.cssSelector("table.data"))).contains("bob").contains("readers");
         browser.checkPage("12-users");
         browser.get("/access/groups");
         browser.find(By.id("g-name")).sendKeys("readers");
         browser.find(By.id("g-desc")).sendKeys("May pull everything");
-        browser.find(By.cssSelector("form[action='/access/groups'] button[type=submit]")).click();
+        browser.clickToLoad(By.cssSelector("form[action='/access/groups'] button[type=submit]"));
         assertThat(browser.text(By.cssSelector("table.data"))).contains("May pull everything").contains("bob");
         browser.checkPage("13-groups");
 
@@ -306,7 +306,7 @@ class ConsoleBrowserTest {
         assertThat(all.getFirst()).as("newest first").isEqualTo("save-group");
         browser.find(By.id("f-repo")).sendKeys("team/app");
         new org.openqa.selenium.support.ui.Select(browser.find(By.id("f-action"))).selectByValue("delete");
-        browser.find(By.cssSelector("form.filters button[type=submit]")).click();
+        browser.clickToLoad(By.cssSelector("form.filters button[type=submit]"));
 
         // then
         browser.waitUntil(d -> browser.path().contains("action=delete"));
@@ -397,7 +397,8 @@ class ConsoleBrowserTest {
 
         // then: a confirmation with what the dry run found; the focus moves to it
         browser.waitUntil(d -> "confirm".equals(runState()));
-        assertThat(browser.driver().switchTo().activeElement().getText()).isEqualTo("Collect garbage for real?");
+        // htmx moves the focus once the swapped panel settles, a moment after it is in the page
+        browser.waitUntil(d -> "Collect garbage for real?".equals(d.switchTo().activeElement().getText()));
         assertThat(browser.text(By.id("run-panel"))).contains("The last dry run").contains(wouldDelete + " blobs");
         browser.checkPage("22-confirm-collection");
 
@@ -485,14 +486,14 @@ class ConsoleBrowserTest {
         browser.get("/repository?name=team/multi");
 
         // when
-        browser.find(By.linkText("Delete repository…")).click();
+        browser.clickToLoad(By.linkText("Delete repository…"));
 
         // then: the confirmation names it and says when the space comes back
         assertThat(browser.heading()).isEqualTo("Delete repository team/multi?");
         assertThat(browser.text(By.cssSelector(".danger-zone p"))).contains("The space is not freed now")
                 .contains("the next garbage collection frees").containsPattern("\\(\\d+(\\.\\d)? KiB at the last measurement\\)");
         browser.checkPage("26-confirm-repository-delete");
-        browser.find(By.cssSelector(".danger-zone button[type=submit]")).click();
+        browser.clickToLoad(By.cssSelector(".danger-zone button[type=submit]"));
 
         // then: gone from the console and from the registry's catalog
         assertThat(browser.text(By.cssSelector(".alert.ok"))).isEqualTo("Repository team/multi deleted.");
