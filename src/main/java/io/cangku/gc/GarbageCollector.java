@@ -99,6 +99,8 @@ class GarbageCollector {
                 repositoriesDeleted, uploadsPurged, blobsKept, bytesStored;
         boolean blobSweepSkipped;
         final List<String> errors = new ArrayList<>();
+        /** Repositories this run removed (or, dry, would remove): the usage figures leave them out. */
+        final java.util.Set<String> repositoriesRemoved = new java.util.HashSet<>();
 
         void error(String message) {
             log.warn("garbage collection: {}", message);
@@ -188,6 +190,9 @@ class GarbageCollector {
                 tally.blobSweepSkipped, List.copyOf(tally.errors));
         List<StorageUsage.RepositoryUsage> perRepository = new ArrayList<>(repositoryFigures.size());
         for (Map.Entry<String, long[]> entry : repositoryFigures.entrySet()) {
+            if (tally.repositoriesRemoved.contains(entry.getKey())) {
+                continue; // gone from the catalog: a row of zeros for it would only puzzle
+            }
             perRepository.add(new StorageUsage.RepositoryUsage(entry.getKey(), entry.getValue()[0],
                     exclusive.getOrDefault(entry.getKey(), 0L), entry.getValue()[1]));
         }
@@ -362,9 +367,11 @@ class GarbageCollector {
             if (options.dryRun()) {
                 if (store.stat(StorageLayout.catalogEntry(repository)).map(i -> i.lastModified().isBefore(cutoff)).orElse(false)) {
                     tally.repositoriesDeleted++;
+                    tally.repositoriesRemoved.add(repository.value());
                 }
             } else if (lease.isHeld() && catalog.removeIfEmpty(repository, cutoff)) {
                 tally.repositoriesDeleted++;
+                tally.repositoriesRemoved.add(repository.value());
                 log.info("garbage collection: removed empty repository {}", repository);
             }
         }

@@ -13,13 +13,9 @@ public record ImmutableTagRule(String name, String repositories, String tags, bo
 
     /** The problem with the rule, each field named with {@code prefix} before it; null when it is fine. */
     static String problem(String prefix, String name, String repositories, String tags) {
-        String problem = Patterns.nameProblem(name);
+        String problem = Patterns.nameOrRepositoriesProblem(prefix, name, repositories);
         if (problem != null) {
-            return prefix + "name " + problem;
-        }
-        problem = Patterns.repositoryGlobProblem(repositories);
-        if (problem != null) {
-            return prefix + "repositories " + problem;
+            return problem;
         }
         problem = Patterns.tagRegexProblem(tags);
         return problem == null ? null : prefix + "tags " + problem;

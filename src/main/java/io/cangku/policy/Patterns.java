@@ -44,6 +44,19 @@ final class Patterns {
         }
     }
 
+    /**
+     * The problem with what every rule has, its name and its repository glob, each named with {@code prefix}
+     * before its key; null when both are fine.
+     */
+    static String nameOrRepositoriesProblem(String prefix, String name, String repositories) {
+        String problem = nameProblem(name);
+        if (problem != null) {
+            return prefix + "name " + problem;
+        }
+        problem = repositoryGlobProblem(repositories);
+        return problem == null ? null : prefix + "repositories " + problem;
+    }
+
     static String nameProblem(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             return "must be 1-" + MAX_NAME_LENGTH + " characters of lowercase letters, digits and . _ -, starting with a letter or digit";

@@ -27,13 +27,9 @@ public record RetentionPolicy(String name, String repositories, Integer keepLast
 
     /** The problem with the policy, each field named with {@code prefix} before it ("keep-last" style); null when fine. */
     String problem(String prefix) {
-        String problem = Patterns.nameProblem(name);
+        String problem = Patterns.nameOrRepositoriesProblem(prefix, name, repositories);
         if (problem != null) {
-            return prefix + "name " + problem;
-        }
-        problem = Patterns.repositoryGlobProblem(repositories);
-        if (problem != null) {
-            return prefix + "repositories " + problem;
+            return problem;
         }
         if (!managesTags() && untaggedOlderThan == null) {
             return prefix + "keep-last, keep-tags-matching, keep-pushed-within, keep-pulled-within or untagged-older-than "

@@ -96,6 +96,9 @@ abstract class GarbageCollectionRulesContract {
         assertThat(report.repositoriesDeleted()).isEqualTo(1);
         assertThat(client.send("GET", "/v2/_catalog", null, null).text()).doesNotContain("team/first").contains("team/second");
         assertThat(client.send("GET", "/v2/team/first/tags/list", null, null).status()).isEqualTo(404);
+        // and from the usage figures, which list only repositories that still exist
+        assertThat(runs.usage().orElseThrow().repositories()).extracting(StorageUsage.RepositoryUsage::name)
+                .contains("team/second").doesNotContain("team/first");
     }
 
     @Test
