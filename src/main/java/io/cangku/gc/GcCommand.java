@@ -55,7 +55,16 @@ public final class GcCommand {
                 .web(WebApplicationType.NONE)
                 .properties(Map.of("logging.level.root", "warn", "logging.level.io.cangku.gc", "info",
                         "spring.main.banner-mode", "off"));
-        try (ConfigurableApplicationContext context = builder.run(springArgs.toArray(String[]::new))) {
+        ConfigurableApplicationContext started;
+        try {
+            started = builder.run(springArgs.toArray(String[]::new));
+        } catch (RuntimeException e) {
+            // Spring Boot has already logged the failure as one line naming the setting (ops.StartupFailureAnalyzer);
+            // the exception's own message is the whole chain of bean creations, which helps no operator
+            err.println("gc: could not start: see the line \"Cangku could not start\" above");
+            return EXIT_FAILED;
+        }
+        try (ConfigurableApplicationContext context = started) {
             CollectionRuns runs = context.getBean(CollectionRuns.class);
             JsonMapper json = context.getBean(JsonMapper.class).rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
             CollectionRun run = runs.runToEnd(dryRun, deleteUntagged, "gc command");
