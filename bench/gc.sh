@@ -46,7 +46,7 @@ PY
 cangku_collection_seconds() {
   python3 -c 'import json, sys, datetime as d
 text = open(sys.argv[1]).read()
-r = json.loads(text[text.index("\n{") + 1:])["report"]  # its log lines come first on stdout
+r = json.loads(text)["report"]  # stdout is the run record alone
 t = lambda s: d.datetime.fromisoformat(s.replace("Z", "+00:00"))
 print("%.1f" % (t(r["finishedAt"]) - t(r["startedAt"])).total_seconds())' "$WORK/$1.out"
 }
@@ -86,12 +86,15 @@ collect fs "--registry.storage.type=filesystem --registry.storage.filesystem.roo
 echo "collecting on S3..." >&2
 start_s3proxy # serves the folders seeded under $WORK/s3 as the buckets cangku and distribution
 collect s3 "$(cangku_s3_args cangku)" "$(distribution_s3_yaml distribution)"
+echo "collections (backend, cangku wall s, collect s, RSS MiB, blobs before → after, distribution wall s, RSS MiB, blobs before → after, ratio):" >&2
+cat "$WORK/results.txt" >&2
 
 # ---- push latency on filesystem, idle and while a collection runs (it still marks and scans everything)
 PORT=$(free_port)
 echo "push latency during a collection..." >&2
 bench_spawn "$WORK/cangku-latency.log" "$JAVA" -Xmx512m -jar target/cangku.jar --server.port="$PORT" \
-  --server.address=127.0.0.1 --registry.auth.mode=none --registry.storage.filesystem.root="$WORK/fs/cangku"
+  --server.address=127.0.0.1 --management.server.port=0 \
+  --registry.auth.mode=none --registry.storage.filesystem.root="$WORK/fs/cangku"
 wait_http "http://127.0.0.1:$PORT/v2/"
 LATENCY=$(python3 - "$PORT" "$PUSHES" <<'PY'
 import hashlib, http.client, json, os, statistics, sys, time

@@ -43,7 +43,7 @@ import java.util.Set;
 class GarbageCollector {
 
     private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
-    /** Deletions go in batches: one intent write each, one batch delete per batch. */
+    /** Deletions go in batches: one intent object each (naming its digests), one batch delete. */
     private static final int DELETE_BATCH = 500;
     private static final int MAX_REPORTED_ERRORS = 100;
 
@@ -135,6 +135,13 @@ class GarbageCollector {
         Map<Digest, BlobUse> referenced = new HashMap<>();
         Map<String, long[]> repositoryFigures = new LinkedHashMap<>();
 
+        if (!options.dryRun() && lease.isHeld()) {
+            try {
+                blobs.removeExpiredIntents();
+            } catch (IOException e) {
+                tally.error("could not remove expired deletion intents: " + e.getMessage());
+            }
+        }
         progress.phase = "marking";
         List<String> names = new ArrayList<>();
         store.forEach(StorageLayout.CATALOG, item -> names.add(StorageLayout.decodeCatalogName(item.key().relativeTo(StorageLayout.CATALOG))));

@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * {@code java -jar cangku.jar gc [--dry-run] [--delete-untagged]}: one collection against the configured
  * storage, without a web server, while the registry itself may keep running (a Kubernetes CronJob runs
- * this). Prints the run's record (with its report) as JSON on stdout.
+ * this). Prints the run's record (with its report) as JSON on stdout, and nothing else there: its log
+ * lines go to stderr, so {@code gc | jq .} works.
  *
  * <p>Exit codes: 0 the run finished (its report may still list errors: what it could not read it kept),
  * 1 the run failed, 2 a usage error, 75 another collection holds the lease (try again later).
@@ -55,6 +56,10 @@ public final class GcCommand {
                 .web(WebApplicationType.NONE)
                 .properties(Map.of("logging.level.root", "warn", "logging.level.io.cangku.gc", "info",
                         "spring.main.banner-mode", "off"));
+        // stdout carries the report alone (`gc | jq .`): the console log appender, and anything else that
+        // prints, writes to whatever System.out is when it writes, so point it at stderr for the run.
+        PrintStream systemOut = System.out;
+        System.setOut(err);
         ConfigurableApplicationContext started;
         try {
             started = builder.run(springArgs.toArray(String[]::new));
@@ -62,6 +67,7 @@ public final class GcCommand {
             // Spring Boot has already logged the failure as one line naming the setting (ops.StartupFailureAnalyzer);
             // the exception's own message is the whole chain of bean creations, which helps no operator
             err.println("gc: could not start: see the line \"Cangku could not start\" above");
+            System.setOut(systemOut);
             return EXIT_FAILED;
         }
         try (ConfigurableApplicationContext context = started) {
@@ -69,6 +75,7 @@ public final class GcCommand {
             JsonMapper json = context.getBean(JsonMapper.class).rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
             CollectionRun run = runs.runToEnd(dryRun, deleteUntagged, "gc command");
             out.println(json.writeValueAsString(run));
+            out.flush();
             return run.state() == CollectionRun.State.succeeded ? 0 : EXIT_FAILED;
         } catch (CollectionRuns.AlreadyRunningException e) {
             err.println("gc: " + e.getMessage() + "; try again later");
@@ -76,6 +83,8 @@ public final class GcCommand {
         } catch (Exception e) {
             err.println("gc: " + e.getMessage());
             return EXIT_FAILED;
+        } finally {
+            System.setOut(systemOut);
         }
     }
 }

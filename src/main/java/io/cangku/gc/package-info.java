@@ -23,22 +23,32 @@
  * Two kinds of objects in {@code _gc/} (see {@code StorageLayout}) carry it: the <b>use marker</b> of a digest,
  * rewritten (when older than {@code refreshAfter}, a quarter of the grace period) by every operation that
  * makes a client rely on the digest: upload completion, mount, HEAD in a repository, a manifest PUT naming it;
- * and the <b>deletion intent</b> of a digest, written by the collector just before it deletes anything of that
- * digest (the blob, a link to it, a revision of it, a tag pointing at it).
+ * and the <b>deletion intent</b> of a batch, one object ({@code _gc/intents/<run>-<n>}) naming the digests of
+ * up to 500 objects the collector is about to delete (blobs, links, revisions, tags pointing at them), written
+ * once just before it deletes any of them and removed after. intent(D) below means "an intent naming D".
  * <ul>
- *   <li>Collector, for each object X of digest D it found dead: (c1) write intent(D); (c2) re-read use(D) and
- *       X; if either is at or after the cutoff, keep X; else (c3) delete X (and use(D) with a blob); (c4)
- *       delete intent(D).</li>
+ *   <li>Collector, for a batch of objects X of digests D it found dead: (c1) write the batch's intent; (c2)
+ *       for each X, re-read use(D) and X; if either is at or after the cutoff, keep X; else (c3) delete X (and
+ *       use(D) with a blob), all of the batch in one batch delete; (c4) delete the intent.</li>
  *   <li>Manifest PUT (the commit point of a push): (w1) for every reference, check it exists in storage
- *       (never a cache) and refresh its link and use(D); write the bytes and the revision; (w2) check again,
- *       in storage, that every reference still exists and that no intent(D) younger than its validity exists;
- *       only then write the tag and answer 201. Otherwise answer MANIFEST_BLOB_UNKNOWN, and the client pushes
- *       the blob again.</li>
+ *       (never a cache) and refresh its link and use(D); write the bytes and the revision; (w2) list the
+ *       intents younger than their validity in storage and read the digests they name (an intent's content
+ *       never changes under its key, so that content may come from memory; whether it exists never does), and
+ *       only after that check again, in storage, that every reference still exists; only if no intent names
+ *       any of them and all exist, write the tag and answer 201. Otherwise answer MANIFEST_BLOB_UNKNOWN, and
+ *       the client pushes the blob again.</li>
  * </ul>
- * Why it holds, storage operations being linearizable (S3 has been strongly consistent since 2020; rename
- * on one filesystem): suppose the writer proceeds at w2 and the collector deletes X at c3. Proceeding means
- * at w2 the intent was absent and X present, so w2 came before c1 (the intent exists from c1 to c4, X is
- * gone after c3). Then w1 came before c2, and use(D) read at c2 is at least {@code w1 - refreshAfter}. The
+ * A batch costs two storage writes of the protocol (c1, c4) whatever its size, not two per digest: the
+ * intents were once one object per digest, and writing them (an fsync and a rename each on a filesystem, a
+ * PUT each on S3) was two thirds of a collection's time. A writer pays one listing of a prefix that holds one
+ * object per running collector (one at a time, by the lease) instead of one stat per digest.
+ * Why it holds, storage operations being linearizable (S3 has been strongly consistent since 2020, its
+ * listings included; rename on one filesystem): suppose the writer proceeds at w2 and the collector deletes
+ * X at c3. Proceeding means that at w2 the listing did not show the intent, or showed it but its content was
+ * gone when read, and that X was present when checked after that. An intent missing from a listing was not
+ * yet written (listed before c1) or already removed (after c4, so after c3, and the later check of X would
+ * have failed); one listed but gone when read was removed before the read (after c3 again). So w2's listing
+ * came before c1 (the intent exists from c1 to c4, X is gone after c3). Then w1 came before c2, and use(D) read at c2 is at least {@code w1 - refreshAfter}. The
  * collector deleting means that is older than the cutoff {@code T - grace}. So the writer relied on D more
  * than {@code grace - refreshAfter} before the run started; a PUT re-does w1 when it took longer than
  * {@code (grace - refreshAfter) / 2} (the write budget), so its revision was written before {@code T} and the
@@ -66,14 +76,26 @@
  *   <li><b>An empty repository removed while a push begins:</b> the collector deletes the catalog entry, then
  *       lists the repository again and puts the entry back if anything appeared; writers check the entry in
  *       storage after every write ({@code RepositoryCatalog.register}).</li>
+ *   <li><b>A PUT while its digest's batch intent is written, checked or removed:</b> the PUT's listing comes
+ *       before the intent's write (then the collector's re-read at c2 sees the PUT's use marker, written at w1
+ *       before that listing, and keeps X), or while it exists (refused), or after its removal (the deletions
+ *       came before the removal, so the PUT's later check finds X gone and refuses, or X was kept). Upload
+ *       completion and mount read the intents the same way before deciding to deduplicate or link.
+ *       {@code BatchIntentRaceTest} races PUTs with the deletion of the very batch they name.</li>
  *   <li><b>Two collectors:</b> a lease in storage ({@code _gc/lease}), taken and renewed by conditional writes,
  *       lets one run at a time; a collector that lost its lease (it paused past the expiry) stops deleting.
  *       Intents expire after {@code lease-ttl}, so a collector that died leaves nothing that blocks
- *       writers for longer, and a collector that took longer than half of that between writing intents and
- *       deleting gives the batch up.</li>
+ *       writers for longer (the next run removes expired ones, keeping the writers' listing short), and a
+ *       collector that took longer than half of that between writing an intent and deleting gives the batch
+ *       up.</li>
  *   <li><b>A crash mid-sweep:</b> every deletion is of something already dead, and in the order revision and
  *       referrer entry before blob, so what remains is consistent; the next run finds the rest dead again.</li>
  * </ol>
+ * The intent is written with the same durability as any other object (fsync and rename on a filesystem):
+ * an intent lost to a power cut after c1 would let a writer proceed while c3 deletes, so it is not skipped.
+ * Upgrading from a version with per-digest intents ({@code _gc/deleting/}): writers of this version do not
+ * read those, so let no collection of an older version run while the new one serves pushes.
+ *
  * The limits of the argument: clocks (S3's modification times come from the S3 server, the cutoff from the
  * collector's clock; keep them within a small fraction of the grace period), a store that ignores
  * conditional writes (then two collectors may run at once; README says which stores enforce them), and a

@@ -22,9 +22,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one owner of content-addressed bytes ({@code blobs/}) and of what a repository links to them: layer
@@ -39,6 +42,8 @@ import java.util.Optional;
 public class BlobService {
 
     private static final int MAX_REVISION_BYTES = 1024;
+    /** A batch intent names at most a collector's batch of digests (500 of at most 135 characters and a newline). */
+    private static final int MAX_INTENT_BYTES = 1 << 20;
 
     private final ObjectStore store;
     private final RepositoryCatalog catalog;
@@ -55,6 +60,14 @@ public class BlobService {
      * spares a write on a read path; manifest PUTs check storage.
      */
     private final Cache<Digest, Boolean> recentlyMarked;
+    /**
+     * The digests of batch intents already read, by key. A batch intent is written once under a key never
+     * used again and deleted after its batch, so its content can be remembered; whether it still exists is
+     * always asked of storage (the listing in {@link #digestsBeingDeleted}).
+     */
+    private final Cache<StorageKey, Set<Digest>> intentDigests = Caffeine.newBuilder().maximumSize(64).build();
+    /** Tells this process's batch intents apart within one run. */
+    private final AtomicLong intentBatches = new AtomicLong();
 
     public BlobService(ObjectStore store, RepositoryCatalog catalog, ReliancePolicy reliance, Clock clock) {
         this.store = store;
@@ -137,7 +150,7 @@ public class BlobService {
     BlobInfo publishUpload(RepositoryName repository, StorageKey sealedUpload, Digest digest, long sizeBytes)
             throws IOException {
         markUsed(digest);
-        if (statStored(digest).isPresent() && !deletionIntended(digest)) {
+        if (statStored(digest).isPresent() && !digestsBeingDeleted().contains(digest)) {
             store.deleteAppendable(sealedUpload);
         } else {
             store.move(sealedUpload, StorageLayout.blob(digest));
@@ -158,7 +171,7 @@ public class BlobService {
             return false;
         }
         markUsed(digest);
-        if (statStored(digest).isEmpty() || deletionIntended(digest)) {
+        if (statStored(digest).isEmpty() || digestsBeingDeleted().contains(digest)) {
             return false;
         }
         store.writeSmall(StorageLayout.layerLink(target, digest), new byte[0]);
@@ -169,7 +182,7 @@ public class BlobService {
     /** Stores a manifest's bytes at their content address unless already there (checked in storage). */
     void storeManifestBytes(Digest digest, byte[] body) throws IOException {
         markUsed(digest);
-        if (statStored(digest).isEmpty() || deletionIntended(digest)) {
+        if (statStored(digest).isEmpty() || digestsBeingDeleted().contains(digest)) {
             store.writeSmall(StorageLayout.blob(digest), body);
         }
     }
@@ -202,11 +215,12 @@ public class BlobService {
     }
 
     /**
-     * After the manifest's revision is written: the layer is still linked and stored, and no collector is
-     * deciding on it. If any of that fails, the manifest must not be acknowledged.
+     * After the manifest's revision is written: no collector is deciding on the layer ({@code beingDeleted},
+     * from {@link #digestsBeingDeleted}, read before this), and it is still linked and stored. If any of that
+     * fails, the manifest must not be acknowledged.
      */
-    void verifyLayer(RepositoryName repository, Digest digest, String role) throws IOException {
-        if (deletionIntended(digest) || store.stat(StorageLayout.layerLink(repository, digest)).isEmpty()
+    void verifyLayer(RepositoryName repository, Digest digest, String role, Set<Digest> beingDeleted) throws IOException {
+        if (beingDeleted.contains(digest) || store.stat(StorageLayout.layerLink(repository, digest)).isEmpty()
                 || statStored(digest).isEmpty()) {
             throw missing(role + " blob " + digest + " was removed from " + repository
                     + " by garbage collection while the manifest was pushed; push the blob again", digest);
@@ -214,8 +228,8 @@ public class BlobService {
     }
 
     /** As {@link #verifyLayer}, for an index child. */
-    void verifyChild(RepositoryName repository, Digest digest) throws IOException {
-        if (deletionIntended(digest) || store.stat(StorageLayout.manifestRevision(repository, digest)).isEmpty()
+    void verifyChild(RepositoryName repository, Digest digest, Set<Digest> beingDeleted) throws IOException {
+        if (beingDeleted.contains(digest) || store.stat(StorageLayout.manifestRevision(repository, digest)).isEmpty()
                 || statStored(digest).isEmpty()) {
             throw missing("manifest " + digest + " was removed from " + repository
                     + " while the index was pushed; push it again", digest);
@@ -223,8 +237,8 @@ public class BlobService {
     }
 
     /** After a manifest's own revision is written: its bytes are still stored and not being collected. */
-    void verifyManifestBytes(Digest digest) throws IOException {
-        if (deletionIntended(digest) || statStored(digest).isEmpty()) {
+    void verifyManifestBytes(Digest digest, Set<Digest> beingDeleted) throws IOException {
+        if (beingDeleted.contains(digest) || statStored(digest).isEmpty()) {
             throw missing("manifest " + digest + " was collected while it was pushed; push it again", digest);
         }
     }
@@ -267,26 +281,26 @@ public class BlobService {
     }
 
     /**
-     * The collector's deletion step (see the gc package's protocol): writes a deletion intent for every
-     * digest, then re-reads each digest's use marker and the objects themselves, and deletes only what is
-     * still older than {@code cutoff}. A writer that relied on a digest before the intent appeared left a
-     * fresh use marker, which this re-read sees; one that comes after sees the intent and refuses. Returns
-     * the removals carried out.
+     * The collector's deletion step (see the gc package's protocol): writes one deletion intent naming every
+     * digest of the batch, then re-reads each digest's use marker and the objects themselves, and deletes only
+     * what is still older than {@code cutoff}. A writer that relied on a digest before the intent appeared
+     * left a fresh use marker, which this re-read sees; one that comes after finds the digest in the intent
+     * and refuses. Returns the removals carried out. One intent write and one intent delete per batch, however
+     * many digests it holds: the cost of the protocol is per batch, not per digest.
      */
     public List<Removal> deleteUnlessRelied(List<Removal> removals, Instant cutoff, String runId) throws IOException {
         if (removals.isEmpty()) {
             return List.of();
         }
         Instant started = clock.instant();
-        byte[] intent = runId.getBytes(StandardCharsets.UTF_8);
-        List<StorageKey> intents = new ArrayList<>(removals.size());
+        StringBuilder digests = new StringBuilder(removals.size() * 72);
+        for (Removal removal : removals) {
+            digests.append(removal.digest()).append('\n');
+        }
+        StorageKey intent = StorageLayout.deletionIntent(runId + "-" + intentBatches.incrementAndGet());
         List<Removal> done = new ArrayList<>();
         try {
-            for (Removal removal : removals) {
-                StorageKey key = StorageLayout.deletionIntent(removal.digest());
-                intents.add(key);
-                store.writeSmall(key, intent);
-            }
+            store.writeSmall(intent, digests.toString().getBytes(StandardCharsets.UTF_8));
             List<StorageKey> doomed = new ArrayList<>();
             for (Removal removal : removals) {
                 if (!isOlderThan(StorageLayout.useMarker(removal.digest()), cutoff)) {
@@ -319,8 +333,27 @@ public class BlobService {
             }
             return done;
         } finally {
-            store.deleteBatch(intents);
+            store.delete(intent);
         }
+    }
+
+    /**
+     * Removes deletion intents older than their validity, which writers already ignore: left by a collector
+     * that died between writing one and deleting it (and the per-digest intents of older versions), so the
+     * listing writers make stays one object per running collector.
+     */
+    public int removeExpiredIntents() throws IOException {
+        Instant validSince = clock.instant().minus(reliance.intentValidity());
+        List<StorageKey> expired = new ArrayList<>();
+        for (StorageKey prefix : List.of(StorageLayout.DELETION_INTENTS, StorageLayout.LEGACY_DELETION_INTENTS)) {
+            store.forEach(prefix, item -> {
+                if (!item.lastModified().isAfter(validSince)) {
+                    expired.add(item.key());
+                }
+            });
+        }
+        store.deleteBatch(expired);
+        return expired.size();
     }
 
     /** Fails closed: an object that cannot be stat'ed counts as fresh (kept). Absent counts as old. */
@@ -342,11 +375,42 @@ public class BlobService {
         return Optional.of(blob);
     }
 
-    /** A collector is deciding on the digest (an intent younger than its validity exists). */
-    private boolean deletionIntended(Digest digest) throws IOException {
-        Optional<ObjectInfo> intent = store.stat(StorageLayout.deletionIntent(digest));
-        return intent.isPresent()
-                && intent.get().lastModified().isAfter(clock.instant().minus(reliance.intentValidity()));
+    /**
+     * The digests a collector is deciding on right now: those named by a deletion intent younger than its
+     * validity. Which intents exist is always listed in storage (one listing of a flat prefix that holds one
+     * intent per running collector, so as cheap as the one stat a per-digest intent took); only the content
+     * of an intent already read comes from memory. A caller that also checks objects of these digests reads
+     * this first: an intent listed absent, or gone before its content was read, was written after this
+     * listing or deleted after its batch's deletions, and the object checks that follow see either case.
+     */
+    Set<Digest> digestsBeingDeleted() throws IOException {
+        Instant validSince = clock.instant().minus(reliance.intentValidity());
+        Set<Digest> digests = new HashSet<>();
+        store.forEach(StorageLayout.DELETION_INTENTS, item -> {
+            if (item.lastModified().isAfter(validSince)) {
+                digests.addAll(digestsOfIntent(item.key()));
+            }
+        });
+        return digests;
+    }
+
+    private Set<Digest> digestsOfIntent(StorageKey intent) throws IOException {
+        Set<Digest> known = intentDigests.getIfPresent(intent);
+        if (known != null) {
+            return known;
+        }
+        Optional<byte[]> content = store.readSmall(intent, MAX_INTENT_BYTES);
+        if (content.isEmpty()) {
+            return Set.of(); // its batch is over
+        }
+        Set<Digest> digests = new HashSet<>();
+        for (String line : new String(content.get(), StandardCharsets.UTF_8).split("\n")) {
+            if (Digest.isValid(line)) {
+                digests.add(Digest.parse(line));
+            }
+        }
+        intentDigests.put(intent, digests);
+        return digests;
     }
 
     /** Writes the use marker (paths that write anyway). */

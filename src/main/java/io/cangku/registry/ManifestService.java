@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Manifests: validated, stored byte for byte in the blob store, linked into the repository as a revision,
@@ -333,15 +334,17 @@ public class ManifestService {
     }
 
     private void verifyReferences(RepositoryName repository, ParsedManifest manifest, Digest digest) throws IOException {
-        blobs.verifyManifestBytes(digest);
+        // read once, before any reference is checked again (the order the gc protocol's w2 needs)
+        Set<Digest> beingDeleted = blobs.digestsBeingDeleted();
+        blobs.verifyManifestBytes(digest, beingDeleted);
         if (manifest.config() != null) {
-            blobs.verifyLayer(repository, Digest.parse(manifest.config().digest()), "config");
+            blobs.verifyLayer(repository, Digest.parse(manifest.config().digest()), "config", beingDeleted);
         }
         for (int i = 0; i < manifest.layers().size(); i++) {
-            blobs.verifyLayer(repository, Digest.parse(manifest.layers().get(i).digest()), "layer " + i);
+            blobs.verifyLayer(repository, Digest.parse(manifest.layers().get(i).digest()), "layer " + i, beingDeleted);
         }
         for (Descriptor child : manifest.manifests()) {
-            blobs.verifyChild(repository, Digest.parse(child.digest()));
+            blobs.verifyChild(repository, Digest.parse(child.digest()), beingDeleted);
         }
     }
 

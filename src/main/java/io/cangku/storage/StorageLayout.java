@@ -38,8 +38,12 @@ import io.cangku.oci.Tag;
  * _gc/used/&lt;alg&gt;/&lt;hex[0:2]&gt;/&lt;hex&gt;                       empty: its modification time is when any repository last
  *                                                           relied on the digest (upload, mount, HEAD, manifest PUT);
  *                                                           the collector's one-read freshness check for a digest
- * _gc/deleting/&lt;alg&gt;/&lt;hex&gt;                             the collector is about to delete objects of this digest
- *                                                           (content: run id); writers refuse to rely on it meanwhile
+ * _gc/intents/&lt;run id&gt;-&lt;n&gt;                             one batch of the collector's deletions: the digests it is
+ *                                                           about to delete objects of, one a line (written once, never
+ *                                                           changed, deleted after the batch); writers list this flat
+ *                                                           prefix (one object per running collector) and refuse to
+ *                                                           rely on a digest it names meanwhile
+ * _gc/deleting/&lt;alg&gt;/&lt;hex&gt;                             the older per-digest intents; only removed once expired
  * _gc/lease                                                 JSON: which process runs the collector, until when
  * _gc/runs/&lt;id&gt;                                           JSON: one collection run, its progress and report
  *                                                           (ids sort by start time)
@@ -69,7 +73,9 @@ public final class StorageLayout {
     public static final StorageKey AUDIT = StorageKey.of("_audit");
     public static final StorageKey GC = StorageKey.of("_gc");
     public static final StorageKey USE_MARKERS = GC.resolve("used");
-    public static final StorageKey DELETION_INTENTS = GC.resolve("deleting");
+    public static final StorageKey DELETION_INTENTS = GC.resolve("intents");
+    /** Where collectors before batch intents wrote one intent per digest; only cleaned up now. */
+    public static final StorageKey LEGACY_DELETION_INTENTS = GC.resolve("deleting");
     public static final StorageKey GC_LEASE = GC.resolve("lease");
     public static final StorageKey GC_RUNS = GC.resolve("runs");
     public static final StorageKey GC_USAGE = GC.resolve("usage");
@@ -95,9 +101,9 @@ public final class StorageLayout {
         return USE_MARKERS.resolve(digest.algorithm(), digest.hex().substring(0, 2), digest.hex());
     }
 
-    /** Present while the collector decides whether to delete what is stored for {@code digest}. */
-    public static StorageKey deletionIntent(Digest digest) {
-        return DELETION_INTENTS.resolve(digest.algorithm(), digest.hex());
+    /** Present while the collector decides whether to delete what is stored for the digests it lists. */
+    public static StorageKey deletionIntent(String batchId) {
+        return DELETION_INTENTS.resolve(batchId);
     }
 
     public static StorageKey gcRun(String id) {

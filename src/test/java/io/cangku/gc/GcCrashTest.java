@@ -99,9 +99,7 @@ class GcCrashTest {
             assertThat(brokenImages(http, live, liveManifests)).as("images broken by the crash").isEmpty();
 
             Processes.Output gc = runGcCommand(root);
-            // the command logs to stdout too; its record is the JSON that starts on a line of its own
-            String out = gc.stdout();
-            JsonNode run = GcHttp.JSON.readTree(out.substring(out.startsWith("{") ? 0 : out.indexOf("\n{") + 1));
+            JsonNode run = GcHttp.JSON.readTree(gc.stdout()); // its record alone: the log goes to stderr
             StoredGarbage.Walk afterNextRun = StoredGarbage.walk(store);
             System.out.printf("GC crash: %d stray blobs seeded; %d unnamed blobs left by the crash; the next run "
                             + "deleted %s blobs (%s bytes), %d unnamed left%n", SEEDED_GARBAGE, afterCrash.unnamed().size(),

@@ -281,7 +281,7 @@ class GcTortureTest {
             return "link " + store.stat(io.cangku.storage.StorageLayout.layerLink(name, digest))
                     + ", blob " + store.stat(io.cangku.storage.StorageLayout.blob(digest))
                     + ", use " + store.stat(io.cangku.storage.StorageLayout.useMarker(digest))
-                    + ", intent " + store.stat(io.cangku.storage.StorageLayout.deletionIntent(digest))
+                    + ", intents " + store.list(io.cangku.storage.StorageLayout.DELETION_INTENTS, null, 10).items()
                     + ", at " + java.time.Instant.now();
         } catch (IOException | RuntimeException e) {
             return "storage unreadable: " + e;
