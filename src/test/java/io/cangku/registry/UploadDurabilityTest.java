@@ -94,7 +94,7 @@ class UploadDurabilityTest {
         uploads.complete(REPOSITORY, session.id(), digest, null, null, null);
         tags.tag(REPOSITORY, Tag.parse("v1"), digest);
 
-        // then session state, the owner's marker and the use marker were written ephemeral
+        // then session state, the owner's marker, the use marker and the repository's last-push time were written ephemeral
         String layers = StorageLayout.layerLink(REPOSITORY, digest).path();
         String blob = StorageLayout.blob(digest).path();
         String useMarker = StorageLayout.useMarker(digest).path();
@@ -104,13 +104,14 @@ class UploadDurabilityTest {
                 .containsEntry(parent(useMarker), Durability.EPHEMERAL)
                 .containsEntry(parent(StorageLayout.uploadOwnerMarker(UploadQuota.hash("account:alice"), session.id()).path()),
                         Durability.EPHEMERAL)
+                .containsEntry(parent(StorageLayout.lastTagPush(REPOSITORY).path()), Durability.EPHEMERAL)
                 // and the blob's publishing move, its link, the catalog entry and the tag durable
                 .containsEntry(parent(blob), Durability.DURABLE)
                 .containsEntry(parent(layers), Durability.DURABLE)
                 .containsEntry(parent(catalogEntry), Durability.DURABLE)
                 .containsEntry(parent(tag), Durability.DURABLE);
         // and nothing else was written
-        assertThat(writes).hasSize(7);
+        assertThat(writes).hasSize(8);
     }
 
     @Test
