@@ -109,6 +109,12 @@ final class MeteredObjectStore implements ObjectStore {
     }
 
     @Override
+    public void writeSmall(StorageKey key, byte[] content, Durability durability) throws IOException {
+        timed(durability == Durability.DURABLE ? "writeSmall" : "writeSmallEphemeral",
+                () -> delegate.writeSmall(key, content, durability));
+    }
+
+    @Override
     public io.cangku.storage.KeyPage listKeys(StorageKey prefix, String startAfter, int limit) throws IOException {
         return timed("listKeys", () -> delegate.listKeys(prefix, startAfter, limit));
     }

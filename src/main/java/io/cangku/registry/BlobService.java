@@ -157,6 +157,8 @@ public class BlobService {
         }
         BlobInfo blob = new BlobInfo(digest, sizeBytes);
         blobs.put(digest, blob);
+        // Durable, as the move above: the link is what the acknowledged push leaves for the manifest PUT
+        // to find, and what keeps the blob from the collector until a manifest references it.
         store.writeSmall(StorageLayout.layerLink(repository, digest), new byte[0]);
         catalog.register(repository);
         return blob;
@@ -413,9 +415,18 @@ public class BlobService {
         return digests;
     }
 
-    /** Writes the use marker (paths that write anyway). */
+    /**
+     * Writes the use marker (paths that write anyway). Use markers are written
+     * {@link ObjectStore.Durability#EPHEMERAL ephemeral}: they only keep a collector that runs <em>while</em>
+     * a writer relies on a digest from deleting it, and both are alive then, so both see the marker (one
+     * page cache on one machine; on S3 every write is durable anyway). Once a push is acknowledged, what
+     * keeps its blobs is durable state written after the marker: the layer link (fresh links are live for
+     * the whole grace period) or the manifest revision that references them. A crash that loses a marker
+     * ends the collector run on that machine too, and an absent marker counts as old, so the next run
+     * judges by that durable state alone.
+     */
     private void markUsed(Digest digest) throws IOException {
-        store.writeSmall(StorageLayout.useMarker(digest), new byte[0]);
+        store.writeSmall(StorageLayout.useMarker(digest), new byte[0], ObjectStore.Durability.EPHEMERAL);
         recentlyMarked.put(digest, Boolean.TRUE);
     }
 
@@ -424,7 +435,7 @@ public class BlobService {
         StorageKey marker = StorageLayout.useMarker(digest);
         Optional<ObjectInfo> info = store.stat(marker);
         if (info.isEmpty() || info.get().lastModified().isBefore(clock.instant().minus(reliance.refreshAfter()))) {
-            store.writeSmall(marker, new byte[0]);
+            store.writeSmall(marker, new byte[0], ObjectStore.Durability.EPHEMERAL); // see markUsed
         }
         recentlyMarked.put(digest, Boolean.TRUE);
     }

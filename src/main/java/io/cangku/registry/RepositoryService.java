@@ -61,6 +61,7 @@ public class RepositoryService {
             });
         }
         store.deleteAll(StorageLayout.tags(repository));
+        store.delete(StorageLayout.lastTagPush(repository));
         for (StorageKey prefix : StorageLayout.repositoryContents(repository)) {
             store.deleteAll(prefix);
         }

@@ -29,6 +29,8 @@ import java.util.Optional;
 public class TagService {
 
     private static final int MAX_TAG_OBJECT_BYTES = 256;
+    /** Keys per listing call when counting tags: S3's largest page. */
+    private static final int SUMMARY_PAGE = 1000;
 
     private final ObjectStore store;
     private final RepositoryCatalog catalog;
@@ -82,7 +84,19 @@ public class TagService {
     }
 
     void tag(RepositoryName repository, Tag tag, Digest digest) throws IOException {
-        store.writeSmall(StorageLayout.tag(repository, tag), content(digest));
+        Instant now = clock.instant();
+        store.writeSmall(StorageLayout.tag(repository, tag), content(digest, now));
+        recordPush(repository, now);
+    }
+
+    /**
+     * Keeps the repository's last tag push in one small object, so {@link #summarize} reads one object instead
+     * of the time of every tag. Ephemeral: it is shown, never acted on, and a crash that loses it costs one
+     * full listing, which puts it back. Two pushes racing may leave the earlier time by the width of the race.
+     */
+    private void recordPush(RepositoryName repository, Instant at) throws IOException {
+        store.writeSmall(StorageLayout.lastTagPush(repository), at.toString().getBytes(StandardCharsets.US_ASCII),
+                ObjectStore.Durability.EPHEMERAL);
     }
 
     /**
@@ -93,19 +107,24 @@ public class TagService {
      */
     boolean createTag(RepositoryName repository, Tag tag, Digest digest) throws IOException {
         StorageKey key = StorageLayout.tag(repository, tag);
+        Instant now = clock.instant();
+        boolean created;
         try {
-            return store.writeSmallIfVersion(key, content(digest), null);
+            created = store.writeSmallIfVersion(key, content(digest, now), null);
         } catch (IOException conditionalWriteRefused) {
-            if (store.stat(key).isPresent()) {
-                return false;
+            created = store.stat(key).isEmpty();
+            if (created) {
+                store.writeSmall(key, content(digest, now));
             }
-            store.writeSmall(key, content(digest));
-            return true;
         }
+        if (created) {
+            recordPush(repository, now);
+        }
+        return created;
     }
 
-    private byte[] content(Digest digest) {
-        return (digest + "\n" + clock.instant()).getBytes(StandardCharsets.US_ASCII);
+    private static byte[] content(Digest digest, Instant pushedAt) {
+        return (digest + "\n" + pushedAt).getBytes(StandardCharsets.US_ASCII);
     }
 
     boolean untag(RepositoryName repository, Tag tag) throws IOException {
@@ -153,19 +172,51 @@ public class TagService {
     }
 
     /**
-     * Counts the tags and finds the latest push: one listing of the tags, a page at a time, reading none of
-     * them (a repository of 5,000 tags is five listing calls on S3).
+     * Counts the tags and finds the latest push. The count is a listing of keys alone, a page of 1,000 at a
+     * time (the filesystem answers it from a kept directory listing, without a stat per tag; S3 with one LIST
+     * call per page); the latest push is one small object kept at every tag push. Only a repository without
+     * that object (tagged before it was kept, or lost in a crash) pays for the time of every tag, once: the
+     * result is written back.
      */
     public TagSummary summarize(RepositoryName repository) throws IOException {
-        int[] count = {0};
+        StorageKey prefix = StorageLayout.tags(repository);
+        int count = 0;
+        String startAfter = null;
+        KeyPage page;
+        do {
+            page = store.listKeys(prefix, startAfter, SUMMARY_PAGE);
+            count += page.keys().size();
+            if (!page.keys().isEmpty()) {
+                startAfter = page.keys().getLast().relativeTo(prefix);
+            }
+        } while (page.truncated() && !page.keys().isEmpty());
+        if (count == 0) {
+            return new TagSummary(0, null);
+        }
+        Optional<Instant> kept = readLastPush(repository);
+        if (kept.isPresent()) {
+            return new TagSummary(count, kept.get());
+        }
         Instant[] latest = {null};
-        store.forEach(StorageLayout.tags(repository), item -> {
-            count[0]++;
+        store.forEach(prefix, item -> {
             if (latest[0] == null || item.lastModified().isAfter(latest[0])) {
                 latest[0] = item.lastModified();
             }
         });
-        return new TagSummary(count[0], latest[0]);
+        if (latest[0] != null) {
+            recordPush(repository, latest[0]);
+        }
+        return new TagSummary(count, latest[0]);
+    }
+
+    /** Empty when absent or unreadable (an ephemeral write a crash cut short). */
+    private Optional<Instant> readLastPush(RepositoryName repository) throws IOException {
+        Optional<byte[]> bytes = store.readSmall(StorageLayout.lastTagPush(repository), MAX_TAG_OBJECT_BYTES);
+        try {
+            return bytes.map(b -> Instant.parse(new String(b, StandardCharsets.US_ASCII).trim()));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     /** Every tag pointing at {@code digest}: a full listing, acceptable because deletes are rare. */

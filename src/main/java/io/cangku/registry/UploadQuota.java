@@ -57,7 +57,9 @@ class UploadQuota {
                             + "finish or cancel (DELETE) some before starting more, or wait until unused ones expire after "
                             + settings.maxAge(), Duration.ofMinutes(1));
         }
-        store.writeSmall(StorageLayout.uploadOwnerMarker(hash, uploadId), new byte[0]);
+        // Ephemeral: a marker a crash loses lets its owner open one session more until the session is
+        // gone (the limit is soft anyway, see above); one it leaves behind is pruned. Not worth two fsyncs.
+        store.writeSmall(StorageLayout.uploadOwnerMarker(hash, uploadId), new byte[0], ObjectStore.Durability.EPHEMERAL);
     }
 
     /** Forgets a session that was completed, cancelled or purged; best effort (a stale marker is pruned later). */

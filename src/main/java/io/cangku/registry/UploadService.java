@@ -17,6 +17,7 @@ import io.cangku.storage.StorageLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
@@ -84,9 +85,17 @@ public class UploadService {
         return start(repository, id, owner);
     }
 
+    /**
+     * The session's info is written {@link ObjectStore.Durability#EPHEMERAL ephemeral}: a crash of the machine
+     * may lose it (or leave it empty, read as absent), which ends the session as an expiry would. Nothing of
+     * it was acknowledged as stored, the client starts its upload again (it would have to anyway, as a
+     * crash loses unforced upload bytes too), and the leftover data is purged with abandoned sessions. Forcing
+     * it cost about 20 ms a blob (two fsyncs) on a virtual disk.
+     */
     private UploadStatus start(RepositoryName repository, String id, String owner) throws IOException {
         store.writeSmall(StorageLayout.uploadInfo(id),
-                json.writeValueAsBytes(new UploadInfo(repository.value(), Instant.now().toEpochMilli(), owner)));
+                json.writeValueAsBytes(new UploadInfo(repository.value(), Instant.now().toEpochMilli(), owner)),
+                ObjectStore.Durability.EPHEMERAL);
         store.createAppendable(StorageLayout.uploadData(id));
         hashStates.put(id, new HashState(0, Digest.newMessageDigest(Digest.SHA256)));
         return new UploadStatus(id, 0);
@@ -253,9 +262,18 @@ public class UploadService {
         }
     }
 
+    /** Empty when absent, and when unreadable: an ephemeral write a crash cut short ends its session. */
     private Optional<UploadInfo> readInfo(String id) throws IOException {
         Optional<byte[]> bytes = store.readSmall(StorageLayout.uploadInfo(id), MAX_INFO_BYTES);
-        return bytes.map(b -> json.readValue(b, UploadInfo.class));
+        if (bytes.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(json.readValue(bytes.get(), UploadInfo.class));
+        } catch (JacksonException e) {
+            log.warn("upload {} has unreadable session state (cut short by a crash?); treated as ended: {}", id, e.toString());
+            return Optional.empty();
+        }
     }
 
     private long currentSize(String id) throws IOException {

@@ -38,8 +38,38 @@ public interface ObjectStore {
      */
     Optional<byte[]> readSmall(StorageKey key, int maxBytes) throws IOException;
 
-    /** Writes a small object whole, replacing any previous one atomically; refreshes its modification time. */
+    /**
+     * Writes a small object whole, replacing any previous one atomically; refreshes its modification time.
+     * {@link Durability#DURABLE durable}: once this returns, the object survives a crash of the machine.
+     */
     void writeSmall(StorageKey key, byte[] content) throws IOException;
+
+    /**
+     * What a small write must survive. Both kinds are atomic and visible to every reader (every process and
+     * replica) as soon as the call returns; they differ only in what a crash of the operating system or a
+     * power loss may do to the object afterwards.
+     */
+    enum Durability {
+        /** Forced to stable storage before the call returns: survives a crash. State that makes data visible. */
+        DURABLE,
+        /**
+         * Not forced: after a crash of the machine the object may be absent, hold its previous content, or be
+         * empty. Only for state whose loss costs at most a retry by the client, and whose readers treat an
+         * empty or unreadable object as absent. A crash that loses it also ends every process on that
+         * machine, so no live process can have acted on a copy others will not see.
+         */
+        EPHEMERAL
+    }
+
+    /**
+     * As {@link #writeSmall(StorageKey, byte[])}, with the durability the caller needs. A backend whose every
+     * write is durable anyway (S3 acknowledges a PUT once it is stored redundantly) keeps this default; the
+     * filesystem skips its {@code fsync} calls for {@link Durability#EPHEMERAL} (about 10 ms a write on a
+     * virtual disk). A decorator must pass the durability on.
+     */
+    default void writeSmall(StorageKey key, byte[] content, Durability durability) throws IOException {
+        writeSmall(key, content);
+    }
 
     /**
      * Moves an object to a new key, replacing what is there, as the final publishing step after the

@@ -21,6 +21,9 @@ import io.cangku.oci.Tag;
  *                                                           case-insensitively; older tags: the digest alone)
  * repositories/&lt;name&gt;/_referrers/&lt;alg&gt;/&lt;hex&gt;/&lt;alg&gt;:&lt;hex&gt;    descriptor (JSON) of a manifest whose subject
  *                                                           is the first digest, written at its PUT
+ * _tag-pushes/&lt;name&gt;/_last                              when a tag of the repository was last pushed (an instant),
+ *                                                           so the console's repository rows need not stat every
+ *                                                           tag; written without fsync (display only)
  * _catalog/&lt;encoded name&gt;                                 marker: the repository exists (an order-keeping
  *                                                           encoding, cut into segments a filesystem can hold)
  * _uploads/&lt;id&gt;/data                                      appendable: an upload session's bytes (the S3
@@ -84,6 +87,7 @@ public final class StorageLayout {
     public static final StorageKey RETENTION_POLICIES = POLICY.resolve("retention-policies");
     public static final StorageKey RETENTION_RUNS = POLICY.resolve("retention-runs");
     public static final StorageKey PULLS = POLICY.resolve("pulls");
+    public static final StorageKey TAG_PUSHES = StorageKey.of("_tag-pushes");
 
     static final int CATALOG_SEGMENT_LENGTH = 200;
     private static final String CATALOG_CONTINUATION = "/-";
@@ -150,6 +154,11 @@ public final class StorageLayout {
 
     public static StorageKey tags(RepositoryName name) {
         return repository(name).resolve("_manifests", "tags");
+    }
+
+    /** When a tag of the repository was last pushed ({@code _last} keeps nested repositories' apart). */
+    public static StorageKey lastTagPush(RepositoryName name) {
+        return TAG_PUSHES.resolve(name.value()).resolve("_last");
     }
 
     public static StorageKey tag(RepositoryName name, Tag tag) {

@@ -44,7 +44,15 @@ import java.util.stream.Stream;
  * the old file or the new one, and at worst an orphaned temporary file, which is removed at the next start.
  *
  * <p>Appendable objects are plain files appended in place under a lock of that file alone; a failed append
- * truncates back, so a chunk is all or nothing. Sealing forces the file to disk.
+ * truncates back, so a chunk is all or nothing. Sealing forces the file to disk, once: appends never do.
+ *
+ * <p>What is forced, and when (each {@code fsync} costs about 10 ms on a virtual disk, so every one on the
+ * push path is counted): a {@link Durability#DURABLE durable} small write forces the temporary file before
+ * the rename (else a crash could leave the new name pointing at an empty file) and the directory after it
+ * (else the rename itself could be lost); an {@link Durability#EPHEMERAL ephemeral} one forces neither, and
+ * stays atomic for readers through the same rename. A {@link #move} forces the target's directory (the
+ * source was forced when written or sealed). Directories a publish had to create are made durable too, by
+ * forcing the directory above each, once, when they are created; existing ones are not forced again.
  */
 public class FilesystemObjectStore implements ObjectStore {
 
@@ -58,6 +66,7 @@ public class FilesystemObjectStore implements ObjectStore {
     private final Path root;
     private final Path tmp;
     private final Path locks;
+    private final DiskSync sync;
     private final KeyOrderedWalk keyOrder = new KeyOrderedWalk(System::nanoTime);
     /**
      * In-JVM locks in front of the file lock, one per file and shared by every store instance:
@@ -77,6 +86,12 @@ public class FilesystemObjectStore implements ObjectStore {
     }
 
     public FilesystemObjectStore(Path root) throws IOException {
+        this(root, DiskSync.FSYNC);
+    }
+
+    /** With {@code sync} in place of the real {@code fsync} calls: tests see which writes are forced. */
+    FilesystemObjectStore(Path root, DiskSync sync) throws IOException {
+        this.sync = sync;
         this.root = root.toAbsolutePath().normalize();
         this.tmp = this.root.resolve(TMP_DIR);
         this.locks = this.root.resolve(LOCKS_DIR);
@@ -133,13 +148,23 @@ public class FilesystemObjectStore implements ObjectStore {
 
     @Override
     public void writeSmall(StorageKey key, byte[] content) throws IOException {
+        writeSmall(key, content, Durability.DURABLE);
+    }
+
+    @Override
+    public void writeSmall(StorageKey key, byte[] content, Durability durability) throws IOException {
         Path temp = newTempFile();
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                channel.write(java.nio.ByteBuffer.wrap(content));
-                channel.force(true);
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                if (durability == Durability.DURABLE) {
+                    sync.force(channel);
+                }
             }
-            publish(temp, pathOf(key));
+            publish(temp, pathOf(key), durability);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -186,7 +211,7 @@ public class FilesystemObjectStore implements ObjectStore {
     @Override
     public void move(StorageKey source, StorageKey target) throws IOException {
         try {
-            publish(pathOf(source), pathOf(target));
+            publish(pathOf(source), pathOf(target), Durability.DURABLE);
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException(source);
         }
@@ -364,7 +389,7 @@ public class FilesystemObjectStore implements ObjectStore {
     @Override
     public ObjectInfo sealAppendable(StorageKey key) throws IOException {
         try (FileChannel channel = FileChannel.open(pathOf(key), StandardOpenOption.WRITE)) {
-            channel.force(true);
+            sync.force(channel);
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException(key);
         }
@@ -410,13 +435,21 @@ public class FilesystemObjectStore implements ObjectStore {
         return Files.createFile(tmp.resolve(UUID.randomUUID().toString()), PRIVATE_FILE);
     }
 
-    /** Renames into place, replacing the target atomically (rename(2) on one filesystem). */
-    private void publish(Path source, Path target) throws IOException {
+    /**
+     * Renames into place, replacing the target atomically (rename(2) on one filesystem); when
+     * {@code durability} is durable, forces the directory entry, and those of directories it created.
+     */
+    private void publish(Path source, Path target, Durability durability) throws IOException {
+        Path parent = target.getParent();
+        List<Path> created = new ArrayList<>(2);
         // A concurrent delete may prune the freshly created parent directory; create it again and retry.
         // (createDirectories itself fails when a directory it just made is pruned before it makes the next.)
         for (int attempt = 1; ; attempt++) {
             try {
-                createPrivateDirectories(target.getParent());
+                if (!Files.isDirectory(parent)) {
+                    noteMissingDirectories(parent, created);
+                    createPrivateDirectories(parent);
+                }
                 Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 break;
             } catch (AtomicMoveNotSupportedException e) {
@@ -432,16 +465,51 @@ public class FilesystemObjectStore implements ObjectStore {
                 }
             }
         }
-        forceDirectory(target.getParent());
+        if (durability == Durability.DURABLE) {
+            sync.forceDirectory(parent);
+            // a new directory's own name lives in the directory above it: forced once, when created
+            for (Path dir : created) {
+                sync.forceDirectory(dir.getParent());
+            }
+        }
     }
 
-    /** Persists the directory entry of a rename, so the new name survives a power loss. */
-    private static void forceDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            // not every filesystem allows opening a directory; the rename itself already happened
+    /** Adds {@code dir} and its missing ancestors below the root to {@code missing}, deepest first. */
+    private void noteMissingDirectories(Path dir, List<Path> missing) {
+        for (Path p = dir; p != null && p.startsWith(root) && !p.equals(root) && !Files.isDirectory(p); p = p.getParent()) {
+            if (!missing.contains(p)) {
+                missing.add(p);
+            }
         }
+    }
+
+    /**
+     * The two {@code fsync}s the store makes, apart from the store so a test can see which writes are forced.
+     * {@link #FSYNC} is the real thing.
+     */
+    interface DiskSync {
+
+        /** Forces a file's content and metadata to stable storage. */
+        void force(FileChannel file) throws IOException;
+
+        /** Persists a directory's entries (a rename into it, a file or directory made in it). */
+        void forceDirectory(Path dir);
+
+        DiskSync FSYNC = new DiskSync() {
+            @Override
+            public void force(FileChannel file) throws IOException {
+                file.force(true);
+            }
+
+            @Override
+            public void forceDirectory(Path dir) {
+                try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+                    channel.force(true);
+                } catch (IOException e) {
+                    // not every filesystem allows opening a directory; the rename itself already happened
+                }
+            }
+        };
     }
 
     /** Removes directories emptied by deletes, up to the root, so listings and walks stay small. */
