@@ -317,8 +317,8 @@ public class Quotas implements PushAdmission {
 
     private static QuotaExceededException exceeded(Quota quota, RepositoryName repository, long used, long added) {
         return new QuotaExceededException("storage quota '" + quota.name() + "' (repositories " + quota.repositories()
-                + ") would be exceeded: " + repository + " already uses " + Sizes.describe(used) + " of the limit of "
-                + Sizes.describe(quota.limitBytes()) + ", and this push would add " + Sizes.describe(added)
+                + ") would be exceeded: its repositories already use " + Sizes.describe(used) + " of the limit of "
+                + Sizes.describe(quota.limitBytes()) + ", and this push to " + repository + " would add " + Sizes.describe(added)
                 + "; delete images under " + quota.repositories() + " and run a garbage collection, or ask an administrator "
                 + "to raise the limit", quota.name(), used, quota.limitBytes(), added);
     }

@@ -100,7 +100,7 @@ abstract class QuotaContract {
         JsonNode error = refused.json().path("errors").get(0);
         assertThat(error.path("code").asString()).isEqualTo("DENIED");
         assertThat(error.path("message").asString()).contains("quota 'team-a'", "team-a/**",
-                "uses", usedByBoth + " bytes", "limit of", limit + " bytes", bytesOf(three) + " bytes");
+                "already use", usedByBoth + " bytes", "limit of", limit + " bytes", bytesOf(three) + " bytes");
         assertThat(error.path("detail").path("usedBytes").asLong()).isEqualTo(usedByBoth);
         assertThat(error.path("detail").path("limitBytes").asLong()).isEqualTo(limit);
         assertThat(http.get("/v2/team-a/three/manifests/1").status()).isEqualTo(404);
