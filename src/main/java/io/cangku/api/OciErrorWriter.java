@@ -8,6 +8,7 @@ import io.cangku.oci.RetryLaterException;
 import io.cangku.oci.StateConflictException;
 import io.cangku.oci.UnsupportedAlgorithmException;
 import io.cangku.oci.UploadRangeException;
+import io.cangku.registry.QuotaExceededException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
@@ -94,6 +95,9 @@ public class OciErrorWriter {
             case V2Exceptions.UnknownEndpoint e -> status = 404;
             case PayloadTooLargeException e -> status = 413;
             case StateConflictException e -> status = 409;
+            // a quota refusal is final until someone frees space: 403, which clients print and do not retry
+            // (429 would have them retry in vain); see QuotaExceededException
+            case QuotaExceededException e -> status = 403;
             case UnsupportedAlgorithmException e -> status = 400;
             case RetryLaterException e -> headers.put("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds())));
             case ChallengeException e when error.error() == OciError.DENIED -> {

@@ -1,9 +1,9 @@
 package io.cangku.policy;
 
-/** A retention policy or immutable-tag rule sent to the admin API is not valid; the message says what to change. */
+/** A retention policy, immutable-tag rule or quota sent to the admin API is not valid; the message says what to change. */
 public class InvalidRuleException extends IllegalArgumentException {
 
-    InvalidRuleException(String message) {
+    public InvalidRuleException(String message) {
         super(message);
     }
 }

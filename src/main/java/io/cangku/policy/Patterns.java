@@ -5,11 +5,11 @@ import io.cangku.auth.AccessRule;
 import java.util.regex.Pattern;
 
 /**
- * The patterns rules are made of, checked in one place: repository globs as access rules write them, and tag
+ * The patterns rules are made of (retention, immutable tags, quotas), checked in one place: repository globs as access rules write them, and tag
  * regexes compiled with RE2/J, whose matching is linear in the tag's length whatever the pattern, so no rule
  * (or admin API caller) can make a push or a retention run spin on catastrophic backtracking.
  */
-final class Patterns {
+public final class Patterns {
 
     static final int MAX_TAG_REGEX_LENGTH = 256;
     static final int MAX_NAME_LENGTH = 64;
@@ -20,7 +20,7 @@ final class Patterns {
     }
 
     /** The problem with a repository glob, as a phrase after its key; null when it is fine. */
-    static String repositoryGlobProblem(String glob) {
+    public static String repositoryGlobProblem(String glob) {
         if (glob == null || !REPOSITORY_GLOB.matcher(glob).matches()) {
             return "must be a glob of repository names (as in access rules): lowercase letters, digits, . _ - / and "
                     + "the wildcards * (within a path component), ** (across components) and ?";
@@ -48,7 +48,7 @@ final class Patterns {
      * The problem with what every rule has, its name and its repository glob, each named with {@code prefix}
      * before its key; null when both are fine.
      */
-    static String nameOrRepositoriesProblem(String prefix, String name, String repositories) {
+    public static String nameOrRepositoriesProblem(String prefix, String name, String repositories) {
         String problem = nameProblem(name);
         if (problem != null) {
             return prefix + "name " + problem;
@@ -57,14 +57,14 @@ final class Patterns {
         return problem == null ? null : prefix + "repositories " + problem;
     }
 
-    static String nameProblem(String name) {
+    public static String nameProblem(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             return "must be 1-" + MAX_NAME_LENGTH + " characters of lowercase letters, digits and . _ -, starting with a letter or digit";
         }
         return null;
     }
 
-    static Pattern repositoryGlob(String glob) {
+    public static Pattern repositoryGlob(String glob) {
         return AccessRule.globToPattern(glob);
     }
 

@@ -127,7 +127,7 @@ public class PullTimes implements ManifestPullListener, SmartLifecycle {
     }
 
     /** The digest of a {@code <algorithm>/<hex>} path under a repository (revisions, pull records); null if none. */
-    static Digest digestOf(String path) {
+    public static Digest digestOf(String path) {
         int slash = path.indexOf('/');
         if (slash < 0) {
             return null;

@@ -17,7 +17,7 @@ import java.util.function.Function;
  * another replica changed the object in between, so no change is lost (on a store without conditional writes,
  * two changes at the same moment: the last wins).
  */
-final class StoredRules<T> {
+public final class StoredRules<T> {
 
     private static final int MAX_BYTES = 1024 * 1024;
     private static final int MAX_ATTEMPTS = 10;
@@ -27,20 +27,20 @@ final class StoredRules<T> {
     private final StorageKey key;
     private final JavaType listType;
 
-    StoredRules(ObjectStore store, JsonMapper json, StorageKey key, Class<T> type) {
+    public StoredRules(ObjectStore store, JsonMapper json, StorageKey key, Class<T> type) {
         this.store = store;
         this.json = json;
         this.key = key;
         this.listType = json.getTypeFactory().constructCollectionType(List.class, type);
     }
 
-    List<T> load() throws IOException {
+    public List<T> load() throws IOException {
         Optional<byte[]> bytes = store.readSmall(key, MAX_BYTES);
         return bytes.isEmpty() ? List.of() : parse(bytes.get());
     }
 
     /** Applies {@code change} to the current list and stores the result, unless it returns null (nothing to write). */
-    void update(Function<List<T>, List<T>> change) throws IOException {
+    public void update(Function<List<T>, List<T>> change) throws IOException {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Optional<ObjectStore.VersionedBytes> current = store.readVersioned(key, MAX_BYTES);
             List<T> rules = new ArrayList<>(current.map(c -> parse(c.content())).orElse(List.of()));

@@ -39,15 +39,17 @@ public class ManifestService {
     private final RepositoryCatalog catalog;
     private final JsonMapper json;
     private final ObjectProvider<TagProtection> protection;
+    private final ObjectProvider<PushAdmission> admission;
     private final int maxManifestBytes;
     /** Manifest bytes by digest: content-addressed, so they cannot change. */
     private final Cache<Digest, byte[]> manifestBytes;
 
     public ManifestService(BlobService blobs, TagService tags, ReferrersService referrers,
                            RepositoryCatalog catalog, JsonMapper json, RegistryProperties properties, Clock clock,
-                           ObjectProvider<TagProtection> protection) {
+                           ObjectProvider<TagProtection> protection, ObjectProvider<PushAdmission> admission) {
         this.clock = clock;
         this.protection = protection;
+        this.admission = admission;
         this.blobs = blobs;
         this.tags = tags;
         this.referrers = referrers;
@@ -113,6 +115,11 @@ public class ManifestService {
         for (int attempt = 1; ; attempt++) {
             Instant reliedAt = clock.instant();
             relyOnReferences(repository, manifest);
+            if (attempt == 1) {
+                // after the references were found in storage (a manifest naming a missing blob is refused for that,
+                // not counted), before anything of the manifest is written; a retry adds nothing (admission dedups)
+                admission.getIfAvailable(() -> PushAdmission.NONE).admit(repository, contents(digest, body.length, manifest));
+            }
             blobs.storeManifestBytes(digest, body);
             manifestBytes.put(digest, body);
             blobs.writeRevision(repository, digest, manifest.mediaType());
@@ -331,6 +338,23 @@ public class ManifestService {
         for (Descriptor child : manifest.manifests()) {
             blobs.relyOnChild(repository, Digest.parse(child.digest()));
         }
+    }
+
+    /** The manifest's own bytes, config and layers, sized as stored (a manifest's claimed sizes are not trusted). */
+    private Map<Digest, Long> contents(Digest digest, long manifestBytes, ParsedManifest manifest) throws IOException {
+        Map<Digest, Long> contents = new java.util.LinkedHashMap<>();
+        contents.put(digest, manifestBytes);
+        List<Descriptor> blobRefs = new ArrayList<>(manifest.layers());
+        if (manifest.config() != null) {
+            blobRefs.add(manifest.config());
+        }
+        for (Descriptor blob : blobRefs) {
+            Digest blobDigest = Digest.parse(blob.digest());
+            if (!contents.containsKey(blobDigest)) {
+                contents.put(blobDigest, blobs.stat(blobDigest).map(BlobInfo::sizeBytes).orElse(blob.size()));
+            }
+        }
+        return contents;
     }
 
     private void verifyReferences(RepositoryName repository, ParsedManifest manifest, Digest digest) throws IOException {

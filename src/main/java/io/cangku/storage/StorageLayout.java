@@ -57,6 +57,10 @@ import io.cangku.oci.Tag;
  * _policy/pulls/&lt;name&gt;/_manifests/&lt;alg&gt;/&lt;hex&gt;            when a client last pulled the manifest from the
  *                                                           repository (an instant; written at most once per
  *                                                           flush interval by each replica)
+ * _quota/rules                                              JSON: storage quotas made through the admin API
+ * _quota/usage/&lt;quota name&gt;                               binary: the quota's usage ledger, every blob its
+ *                                                           repositories reference (digest fingerprint, size, when
+ *                                                           counted); changed only by conditional writes
  * </pre>
  *
  * Repository path components start with a letter or digit, so the {@code _}-prefixed names above can
@@ -88,6 +92,9 @@ public final class StorageLayout {
     public static final StorageKey RETENTION_RUNS = POLICY.resolve("retention-runs");
     public static final StorageKey PULLS = POLICY.resolve("pulls");
     public static final StorageKey TAG_PUSHES = StorageKey.of("_tag-pushes");
+    public static final StorageKey QUOTA = StorageKey.of("_quota");
+    public static final StorageKey QUOTA_RULES = QUOTA.resolve("rules");
+    public static final StorageKey QUOTA_USAGE = QUOTA.resolve("usage");
 
     static final int CATALOG_SEGMENT_LENGTH = 200;
     private static final String CATALOG_CONTINUATION = "/-";
@@ -121,6 +128,11 @@ public final class StorageLayout {
 
     public static StorageKey pull(RepositoryName name, Digest digest) {
         return pulls(name).resolve(digest.algorithm(), digest.hex());
+    }
+
+    /** The usage ledger of a quota; {@code name} is a validated quota name. */
+    public static StorageKey quotaUsage(String name) {
+        return QUOTA_USAGE.resolve(name);
     }
 
     public static StorageKey retentionRun(String id) {

@@ -24,6 +24,7 @@ class PackageDependenciesTest {
             .layer("api").definedBy("io.cangku.api..")
             .layer("console").definedBy("io.cangku.console..")
             .layer("policy").definedBy("io.cangku.policy..")
+            .layer("quota").definedBy("io.cangku.quota..")
             .layer("config").definedBy("io.cangku.config..")
             .layer("ops").definedBy("io.cangku.ops..")
             .whereLayer("config").mayNotBeAccessedByAnyLayer()
@@ -31,10 +32,11 @@ class PackageDependenciesTest {
             .whereLayer("ops").mayOnlyBeAccessedByLayers("config")
             .whereLayer("api").mayOnlyBeAccessedByLayers("config")
             .whereLayer("console").mayOnlyBeAccessedByLayers("config")
-            .whereLayer("policy").mayOnlyBeAccessedByLayers("console", "config")
+            .whereLayer("quota").mayOnlyBeAccessedByLayers("console", "config")
+            .whereLayer("policy").mayOnlyBeAccessedByLayers("console", "quota", "config")
             .whereLayer("auth").mayOnlyBeAccessedByLayers("api", "console", "policy", "config")
-            .whereLayer("registry").mayOnlyBeAccessedByLayers("api", "console", "policy", "config")
-            .whereLayer("storage").mayOnlyBeAccessedByLayers("registry", "auth", "console", "policy", "config", "ops");
+            .whereLayer("registry").mayOnlyBeAccessedByLayers("api", "console", "policy", "quota", "config")
+            .whereLayer("storage").mayOnlyBeAccessedByLayers("registry", "auth", "console", "policy", "quota", "config", "ops");
 
     @ArchTest
     static final ArchRule awsOnlyInItsBackend = noClasses().that().resideOutsideOfPackage("io.cangku.storage.s3..")

@@ -14,13 +14,13 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The few HTTP calls the heavy collection tests make against a registry (a client's push steps, a pull by
+ * The few HTTP calls the heavy collection tests (and the quota tests) make against a registry (a client's push steps, a pull by
  * digest, the admin API), over the JDK client. {@code api.V2Client} is that package's own (it records every
  * reply for its after-test checks, which these long concurrent runs do not want), so this is a thin one.
  */
-final class GcHttp {
+public final class GcHttp {
 
-    static final JsonMapper JSON = JsonMapper.builder().build();
+    public static final JsonMapper JSON = JsonMapper.builder().build();
 
     // One client for the JVM: each HttpClient owns a selector thread.
     private static final HttpClient HTTP = HttpClient.newBuilder()
@@ -31,21 +31,21 @@ final class GcHttp {
 
     private final URI root;
 
-    GcHttp(URI root) {
+    public GcHttp(URI root) {
         this.root = root;
     }
 
-    record Reply(int status, byte[] body, String location) {
+    public record Reply(int status, byte[] body, String location) {
 
-        String text() {
+        public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
 
-        JsonNode json() {
+        public JsonNode json() {
             return JSON.readTree(body);
         }
 
-        String errorCode() {
+        public String errorCode() {
             try {
                 return json().path("errors").path(0).path("code").asString(null);
             } catch (RuntimeException e) {
@@ -60,7 +60,7 @@ final class GcHttp {
         }
     }
 
-    Reply send(String method, String path, byte[] body, String... headers) {
+    public Reply send(String method, String path, byte[] body, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(path.startsWith("http") ? URI.create(path) : URI.create(root + path))
                 .timeout(Duration.ofMinutes(2))
                 .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(body));
@@ -78,15 +78,15 @@ final class GcHttp {
         }
     }
 
-    Reply get(String path, String... headers) {
+    public Reply get(String path, String... headers) {
         return send("GET", path, null, headers);
     }
 
-    Reply head(String path) {
+    public Reply head(String path) {
         return send("HEAD", path, null);
     }
 
-    Reply delete(String path) {
+    public Reply delete(String path) {
         return send("DELETE", path, null);
     }
 
@@ -94,7 +94,7 @@ final class GcHttp {
      * Uploads a blob as skopeo, podman and docker do: {@code POST} a session, then {@code PUT ?digest=} with the
      * bytes. Returns the final reply (201 when stored).
      */
-    Reply upload(String repository, String digest, byte[] content) {
+    public Reply upload(String repository, String digest, byte[] content) {
         Reply session = send("POST", "/v2/" + repository + "/blobs/uploads/", new byte[0]);
         if (session.status() != 202) {
             return session;
@@ -104,17 +104,17 @@ final class GcHttp {
         return send("PUT", location + separator + "digest=" + digest, content, "Content-Type", "application/octet-stream");
     }
 
-    Reply putManifest(String repository, String reference, String mediaType, byte[] manifest) {
+    public Reply putManifest(String repository, String reference, String mediaType, byte[] manifest) {
         return send("PUT", "/v2/" + repository + "/manifests/" + reference, manifest, "Content-Type", mediaType);
     }
 
     /** {@code POST /api/gc}; answers the run record (202) or 409 while another run holds the lease. */
-    Reply startCollection(boolean dryRun) {
+    public Reply startCollection(boolean dryRun) {
         return send("POST", "/api/gc", ("{\"dryRun\":" + dryRun + "}").getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "application/json");
     }
 
-    JsonNode collection(String id) {
+    public JsonNode collection(String id) {
         Reply reply = get("/api/gc/" + id);
         if (reply.status() != 200) {
             throw new IllegalStateException("GET /api/gc/" + id + " -> " + reply);

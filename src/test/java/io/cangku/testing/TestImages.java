@@ -75,6 +75,7 @@ public final class TestImages {
         private int layerSizeBytes = 16 * 1024;
         private String os = "linux";
         private String architecture = "amd64";
+        private Long firstLayerSeed;
 
         private Builder() {
         }
@@ -92,6 +93,12 @@ public final class TestImages {
             }
             this.layerCount = count;
             this.layerSizeBytes = sizeBytes;
+            return this;
+        }
+
+        /** The first layer is the one an image of seed {@code baseSeed} has: images sharing a base layer, as real ones do. */
+        public Builder sharedFirstLayer(long baseSeed) {
+            this.firstLayerSeed = baseSeed;
             return this;
         }
 
@@ -122,6 +129,7 @@ public final class TestImages {
         }
 
         private byte[] layerTar(int layer) {
+            long seed = layer == 1 && firstLayerSeed != null ? firstLayerSeed : this.seed;
             // Seeded per image and layer, so two images never share a layer by accident.
             SplittableRandom random = new SplittableRandom(seed * 1_000_003L + layer);
             byte[] data = new byte[layerSizeBytes];
