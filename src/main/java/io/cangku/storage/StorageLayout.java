@@ -50,6 +50,13 @@ import io.cangku.oci.Tag;
  * _policy/pulls/&lt;name&gt;/_manifests/&lt;alg&gt;/&lt;hex&gt;            when a client last pulled the manifest from the
  *                                                           repository (an instant; written at most once per
  *                                                           flush interval by each replica)
+ * _events/inbox/&lt;epoch millis&gt;-&lt;instance&gt;-&lt;seq&gt;             JSON: events just recorded, each with the
+ *                                                           endpoints it is for (one object per push, tag or
+ *                                                           delete; one per flush for pulls)
+ * _events/queue/&lt;endpoint&gt;/&lt;inbox name&gt;-&lt;index&gt;           JSON: one event waiting for delivery to that
+ *                                                           endpoint; key order is delivery order
+ * _events/status/&lt;endpoint&gt;                                JSON: the endpoint's delivery status
+ * _events/lease                                             JSON: which process delivers events, until when
  * </pre>
  *
  * Repository path components start with a letter or digit, so the {@code _}-prefixed names above can
@@ -78,6 +85,9 @@ public final class StorageLayout {
     public static final StorageKey RETENTION_POLICIES = POLICY.resolve("retention-policies");
     public static final StorageKey RETENTION_RUNS = POLICY.resolve("retention-runs");
     public static final StorageKey PULLS = POLICY.resolve("pulls");
+    public static final StorageKey EVENTS = StorageKey.of("_events");
+    public static final StorageKey EVENT_INBOX = EVENTS.resolve("inbox");
+    public static final StorageKey EVENT_LEASE = EVENTS.resolve("lease");
 
     static final int CATALOG_SEGMENT_LENGTH = 200;
     private static final String CATALOG_CONTINUATION = "/-";
@@ -111,6 +121,15 @@ public final class StorageLayout {
 
     public static StorageKey pull(RepositoryName name, Digest digest) {
         return pulls(name).resolve(digest.algorithm(), digest.hex());
+    }
+
+    /** Events waiting for delivery to one notification endpoint. */
+    public static StorageKey eventQueue(String endpoint) {
+        return EVENTS.resolve("queue", endpoint);
+    }
+
+    public static StorageKey eventStatus(String endpoint) {
+        return EVENTS.resolve("status", endpoint);
     }
 
     public static StorageKey retentionRun(String id) {

@@ -24,6 +24,7 @@ class PackageDependenciesTest {
             .layer("api").definedBy("io.cangku.api..")
             .layer("console").definedBy("io.cangku.console..")
             .layer("policy").definedBy("io.cangku.policy..")
+            .layer("events").definedBy("io.cangku.events..")
             .layer("config").definedBy("io.cangku.config..")
             .layer("ops").definedBy("io.cangku.ops..")
             .whereLayer("config").mayNotBeAccessedByAnyLayer()
@@ -32,9 +33,10 @@ class PackageDependenciesTest {
             .whereLayer("api").mayOnlyBeAccessedByLayers("config")
             .whereLayer("console").mayOnlyBeAccessedByLayers("config")
             .whereLayer("policy").mayOnlyBeAccessedByLayers("console", "config")
-            .whereLayer("auth").mayOnlyBeAccessedByLayers("api", "console", "policy", "config")
-            .whereLayer("registry").mayOnlyBeAccessedByLayers("api", "console", "policy", "config")
-            .whereLayer("storage").mayOnlyBeAccessedByLayers("registry", "auth", "console", "policy", "config", "ops");
+            .whereLayer("events").mayOnlyBeAccessedByLayers("console", "config")
+            .whereLayer("auth").mayOnlyBeAccessedByLayers("api", "console", "policy", "events", "config")
+            .whereLayer("registry").mayOnlyBeAccessedByLayers("api", "console", "policy", "events", "config")
+            .whereLayer("storage").mayOnlyBeAccessedByLayers("registry", "auth", "console", "policy", "events", "config", "ops");
 
     @ArchTest
     static final ArchRule awsOnlyInItsBackend = noClasses().that().resideOutsideOfPackage("io.cangku.storage.s3..")
