@@ -46,6 +46,8 @@ class NotificationDelivery implements SmartLifecycle {
         final NotificationEndpoint endpoint;
         final AtomicBoolean draining = new AtomicBoolean();
         final AtomicLong pending = new AtomicLong();
+        /** Changed since last written to storage (a poll that finds nothing to do writes nothing). */
+        final AtomicBoolean dirty = new AtomicBoolean();
         volatile DeliveryStatus status;
 
         EndpointState(NotificationEndpoint endpoint) {
@@ -77,7 +79,7 @@ class NotificationDelivery implements SmartLifecycle {
         for (NotificationEndpoint endpoint : properties.compiled()) {
             EndpointState state = new EndpointState(endpoint);
             states.put(endpoint.name(), state);
-            metrics.pending(endpoint.name(), state.pending::get);
+            metrics.pending(endpoint.name(), () -> Math.max(0, state.pending.get()));
         }
         // redirects are not followed: a receiver that moved is a failure to see in the status, not a new target
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
@@ -118,7 +120,9 @@ class NotificationDelivery implements SmartLifecycle {
             Instant now = clock.instant();
             for (EndpointState state : states.values()) {
                 Instant next = state.status.nextAttempt();
-                if ((next == null || !next.isAfter(now)) && state.pending.get() > 0 && state.draining.compareAndSet(false, true)) {
+                // every poll lists each queue (one listing): a count kept in memory could miss an event that another
+                // path queued between a drain's last listing and its end
+                if ((next == null || !next.isAfter(now)) && state.draining.compareAndSet(false, true)) {
                     senders.execute(() -> drain(state));
                 }
             }
@@ -134,6 +138,7 @@ class NotificationDelivery implements SmartLifecycle {
             DeliveryStatus stored = queue.status(state.endpoint.name()).orElse(DeliveryStatus.empty(state.endpoint.name()));
             // the backoff starts afresh: the previous holder's wait may have been for a problem of its own
             state.status = with(stored, state.pending.get(), stored.consecutiveFailures(), null);
+            state.dirty.set(true);
         }
         log.info("event notifications: this replica delivers now ({} endpoints, {} events waiting)", states.size(),
                 states.values().stream().mapToLong(s -> s.pending.get()).sum());
@@ -154,7 +159,6 @@ class NotificationDelivery implements SmartLifecycle {
             while (lease.isHeld()) {
                 List<EventQueue.Queued> head = queue.head(state.endpoint.name(), DRAIN_BATCH);
                 if (head.isEmpty()) {
-                    state.pending.set(0);
                     break;
                 }
                 for (EventQueue.Queued queued : head) {
@@ -190,6 +194,7 @@ class NotificationDelivery implements SmartLifecycle {
     }
 
     private boolean recordAttempt(EndpointState state, EventQueue.Queued queued, Optional<String> failure) throws IOException {
+        state.dirty.set(true);
         Instant now = clock.instant();
         DeliveryStatus s = state.status;
         if (failure.isEmpty()) {
@@ -255,6 +260,7 @@ class NotificationDelivery implements SmartLifecycle {
 
     private void drop(EndpointState state, String reason, String why, RegistryEvent event) {
         metrics.dropped(state.endpoint.name(), reason, 1);
+        state.dirty.set(true);
         synchronized (state) {
             DeliveryStatus s = state.status;
             state.status = new DeliveryStatus(s.endpoint(), state.pending.get(), s.consecutiveFailures(), s.delivered(), s.failures(),
@@ -271,6 +277,9 @@ class NotificationDelivery implements SmartLifecycle {
     }
 
     private void writeStatus(EndpointState state) {
+        if (!state.dirty.getAndSet(false)) {
+            return;
+        }
         try {
             DeliveryStatus current;
             synchronized (state) {
