@@ -10,14 +10,17 @@ import io.cangku.oci.Tag;
 import io.cangku.registry.Manifest;
 import io.cangku.registry.ManifestPullListener;
 import io.cangku.registry.ManifestService;
+import io.cangku.registry.RegistryEvents;
 import io.cangku.registry.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** {@code GET}, {@code HEAD}, {@code PUT} and {@code DELETE /v2/<name>/manifests/<reference>}. */
 @Component
@@ -28,9 +31,11 @@ class ManifestEndpoint {
     private final RegistryAccess access;
     private final AuditLog audit;
     private final List<ManifestPullListener> pullListeners;
+    private final ObjectProvider<RegistryEvents> events;
 
     ManifestEndpoint(ManifestService manifests, RegistryProperties properties, RegistryAccess access, AuditLog audit,
-                     List<ManifestPullListener> pullListeners) {
+                     List<ManifestPullListener> pullListeners, ObjectProvider<RegistryEvents> events) {
+        this.events = events;
         this.manifests = manifests;
         this.properties = properties;
         this.access = access;
@@ -56,6 +61,10 @@ class ManifestEndpoint {
         response.setContentLength(manifest.bytes().length);
         if (!"HEAD".equals(request.getMethod())) {
             response.getOutputStream().write(manifest.bytes());
+            // a pull event, as distribution sends one: a GET that returned the manifest (HEADs only check)
+            events.getIfAvailable(() -> RegistryEvents.NONE).manifestPulled(route.name(), manifest.digest(),
+                    manifest.mediaType(), manifest.bytes().length,
+                    reference instanceof Tag tag ? Optional.of(tag) : Optional.empty());
         }
     }
 

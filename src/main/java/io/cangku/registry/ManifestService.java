@@ -40,14 +40,17 @@ public class ManifestService {
     private final JsonMapper json;
     private final ObjectProvider<TagProtection> protection;
     private final ObjectProvider<PushAdmission> admission;
+    private final ObjectProvider<RegistryEvents> events;
     private final int maxManifestBytes;
     /** Manifest bytes by digest: content-addressed, so they cannot change. */
     private final Cache<Digest, byte[]> manifestBytes;
 
     public ManifestService(BlobService blobs, TagService tags, ReferrersService referrers,
                            RepositoryCatalog catalog, JsonMapper json, RegistryProperties properties, Clock clock,
-                           ObjectProvider<TagProtection> protection, ObjectProvider<PushAdmission> admission) {
+                           ObjectProvider<TagProtection> protection, ObjectProvider<PushAdmission> admission,
+                           ObjectProvider<RegistryEvents> events) {
         this.clock = clock;
+        this.events = events;
         this.protection = protection;
         this.admission = admission;
         this.blobs = blobs;
@@ -158,6 +161,8 @@ public class ManifestService {
                 blobs.writeRevision(repository, digest, manifest.mediaType());
             }
         }
+        events().manifestPushed(repository, digest, manifest.mediaType(), body.length,
+                reference instanceof Tag tag ? Optional.of(tag) : Optional.empty());
         return new PutResult(digest, subject);
     }
 
@@ -248,7 +253,11 @@ public class ManifestService {
                 if (rule.isPresent() && tags.resolve(repository, tag).isPresent()) {
                     throw immutable(repository, tag, rule.get(), "deleted");
                 }
-                yield tags.untag(repository, tag);
+                boolean untagged = tags.untag(repository, tag);
+                if (untagged) {
+                    events().tagDeleted(repository, tag);
+                }
+                yield untagged;
             }
             case Digest digest -> {
                 // deleting a manifest deletes its tags: refused while one of them is immutable
@@ -260,9 +269,17 @@ public class ManifestService {
                         }
                     }
                 }
-                yield deleteRevision(repository, digest);
+                boolean deleted = deleteRevision(repository, digest);
+                if (deleted) {
+                    events().manifestDeleted(repository, digest);
+                }
+                yield deleted;
             }
         };
+    }
+
+    private RegistryEvents events() {
+        return events.getIfAvailable(() -> RegistryEvents.NONE);
     }
 
     private TagProtection protection() {

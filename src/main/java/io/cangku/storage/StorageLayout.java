@@ -61,6 +61,13 @@ import io.cangku.oci.Tag;
  * _quota/usage/&lt;quota name&gt;                               binary: the quota's usage ledger, every blob its
  *                                                           repositories reference (digest fingerprint, size, when
  *                                                           counted); changed only by conditional writes
+ * _events/inbox/&lt;epoch millis&gt;-&lt;instance&gt;-&lt;seq&gt;             JSON: events just recorded, each with the
+ *                                                           endpoints it is for (one object per push, tag or
+ *                                                           delete; one per flush for pulls)
+ * _events/queue/&lt;endpoint&gt;/&lt;inbox name&gt;-&lt;index&gt;           JSON: one event waiting for delivery to that
+ *                                                           endpoint; key order is delivery order
+ * _events/status/&lt;endpoint&gt;                                JSON: the endpoint's delivery status
+ * _events/lease                                             JSON: which process delivers events, until when
  * </pre>
  *
  * Repository path components start with a letter or digit, so the {@code _}-prefixed names above can
@@ -95,6 +102,9 @@ public final class StorageLayout {
     public static final StorageKey QUOTA = StorageKey.of("_quota");
     public static final StorageKey QUOTA_RULES = QUOTA.resolve("rules");
     public static final StorageKey QUOTA_USAGE = QUOTA.resolve("usage");
+    public static final StorageKey EVENTS = StorageKey.of("_events");
+    public static final StorageKey EVENT_INBOX = EVENTS.resolve("inbox");
+    public static final StorageKey EVENT_LEASE = EVENTS.resolve("lease");
 
     static final int CATALOG_SEGMENT_LENGTH = 200;
     private static final String CATALOG_CONTINUATION = "/-";
@@ -133,6 +143,15 @@ public final class StorageLayout {
     /** The usage ledger of a quota; {@code name} is a validated quota name. */
     public static StorageKey quotaUsage(String name) {
         return QUOTA_USAGE.resolve(name);
+    }
+
+    /** Events waiting for delivery to one notification endpoint. */
+    public static StorageKey eventQueue(String endpoint) {
+        return EVENTS.resolve("queue", endpoint);
+    }
+
+    public static StorageKey eventStatus(String endpoint) {
+        return EVENTS.resolve("status", endpoint);
     }
 
     public static StorageKey retentionRun(String id) {

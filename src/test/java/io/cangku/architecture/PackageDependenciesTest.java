@@ -25,6 +25,7 @@ class PackageDependenciesTest {
             .layer("console").definedBy("io.cangku.console..")
             .layer("policy").definedBy("io.cangku.policy..")
             .layer("quota").definedBy("io.cangku.quota..")
+            .layer("events").definedBy("io.cangku.events..")
             .layer("config").definedBy("io.cangku.config..")
             .layer("ops").definedBy("io.cangku.ops..")
             .whereLayer("config").mayNotBeAccessedByAnyLayer()
@@ -34,9 +35,10 @@ class PackageDependenciesTest {
             .whereLayer("console").mayOnlyBeAccessedByLayers("config")
             .whereLayer("quota").mayOnlyBeAccessedByLayers("console", "config")
             .whereLayer("policy").mayOnlyBeAccessedByLayers("console", "quota", "config")
-            .whereLayer("auth").mayOnlyBeAccessedByLayers("api", "console", "policy", "config")
-            .whereLayer("registry").mayOnlyBeAccessedByLayers("api", "console", "policy", "quota", "config")
-            .whereLayer("storage").mayOnlyBeAccessedByLayers("registry", "auth", "console", "policy", "quota", "config", "ops");
+            .whereLayer("events").mayOnlyBeAccessedByLayers("console", "config")
+            .whereLayer("auth").mayOnlyBeAccessedByLayers("api", "console", "policy", "events", "config")
+            .whereLayer("registry").mayOnlyBeAccessedByLayers("api", "console", "policy", "quota", "events", "config")
+            .whereLayer("storage").mayOnlyBeAccessedByLayers("registry", "auth", "console", "policy", "quota", "events", "config", "ops");
 
     @ArchTest
     static final ArchRule awsOnlyInItsBackend = noClasses().that().resideOutsideOfPackage("io.cangku.storage.s3..")

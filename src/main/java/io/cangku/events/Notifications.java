@@ -1,0 +1,44 @@
+package io.cangku.events;
+
+import org.springframework.stereotype.Service;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The configured endpoints with their delivery status, for the admin API and the console (never the secret). */
+@Service
+public class Notifications {
+
+    private final NotificationDelivery delivery;
+
+    Notifications(NotificationDelivery delivery) {
+        this.delivery = delivery;
+    }
+
+    /**
+     * One endpoint as administrators see it.
+     *
+     * @param signed whether a secret is configured (the secret itself is never shown)
+     */
+    public record EndpointReport(String name, URI url, String repositories, Set<EventAction> actions,
+                                 NotificationProperties.Format format, boolean signed, DeliveryStatus status) {
+    }
+
+    public List<EndpointReport> endpoints() throws IOException {
+        Map<String, DeliveryStatus> statuses = new java.util.HashMap<>();
+        for (DeliveryStatus status : delivery.statuses()) {
+            statuses.put(status.endpoint(), status);
+        }
+        List<EndpointReport> result = new ArrayList<>();
+        for (NotificationEndpoint endpoint : delivery.endpoints()) {
+            NotificationProperties.Endpoint config = endpoint.config();
+            result.add(new EndpointReport(config.name(), config.url(), config.repositories(), config.actions(), config.format(),
+                    config.secret() != null, statuses.get(config.name())));
+        }
+        return result;
+    }
+}

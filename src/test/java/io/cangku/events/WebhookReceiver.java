@@ -1,0 +1,97 @@
+package io.cangku.events;
+
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+/**
+ * A real HTTP receiver for webhook tests (the JDK's {@code com.sun.net.httpserver}) on 127.0.0.1: records every
+ * request per path, and answers each path with a status the test sets (503 plays a receiver that is down).
+ */
+final class WebhookReceiver implements AutoCloseable {
+
+    /** One request as it arrived. */
+    record Received(String path, Map<String, List<String>> headers, byte[] body, int answeredWith) {
+        String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
+        }
+    }
+
+    private final HttpServer server;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> answers = new ConcurrentHashMap<>();
+
+    WebhookReceiver() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String path = exchange.getRequestURI().getPath();
+            int status = answers.getOrDefault(path, 200);
+            received.add(new Received(path, Map.copyOf(exchange.getRequestHeaders()), body, status));
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    URI url(String path) {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    }
+
+    /** From now on, requests to {@code path} are answered {@code status}. */
+    void answer(String path, int status) {
+        answers.put(path, status);
+    }
+
+    /** Requests to {@code path} that were answered 2xx (delivered), in arrival order. */
+    List<Received> accepted(String path) {
+        return received.stream().filter(r -> r.path().equals(path) && r.answeredWith() / 100 == 2).toList();
+    }
+
+    /** Every request to {@code path}, whatever it was answered. */
+    List<Received> all(String path) {
+        return received.stream().filter(r -> r.path().equals(path)).toList();
+    }
+
+    /** Polls until {@code condition} holds of the requests to {@code path} (fails after a minute). */
+    List<Received> awaitAccepted(String path, Predicate<List<Received>> condition) {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
+        while (true) {
+            List<Received> now = accepted(path);
+            if (condition.test(now)) {
+                return now;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("the receiver did not get the expected events at " + path + "; it got "
+                        + new ArrayList<>(all(path)).stream().map(r -> r.answeredWith() + " " + new String(r.body())).toList());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
