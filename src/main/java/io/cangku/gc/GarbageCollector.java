@@ -99,7 +99,7 @@ class GarbageCollector {
                 repositoriesDeleted, uploadsPurged, blobsKept, bytesStored;
         boolean blobSweepSkipped;
         final List<String> errors = new ArrayList<>();
-        /** Repositories this run removed (or, dry, would remove): the usage figures leave them out. */
+        /** Repositories this run removed from the catalog: the usage figures leave them out. */
         final java.util.Set<String> repositoriesRemoved = new java.util.HashSet<>();
 
         void error(String message) {
@@ -373,8 +373,7 @@ class GarbageCollector {
         if (liveRevisions.isEmpty() && keptLinks[0] == 0 && keptTags[0] == 0 && keptEntries[0] == 0) {
             if (options.dryRun()) {
                 if (store.stat(StorageLayout.catalogEntry(repository)).map(i -> i.lastModified().isBefore(cutoff)).orElse(false)) {
-                    tally.repositoriesDeleted++;
-                    tally.repositoriesRemoved.add(repository.value());
+                    tally.repositoriesDeleted++; // still there after a dry run: its usage row stays
                 }
             } else if (lease.isHeld() && catalog.removeIfEmpty(repository, cutoff)) {
                 tally.repositoriesDeleted++;

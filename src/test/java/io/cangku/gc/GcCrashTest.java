@@ -38,7 +38,8 @@ class GcCrashTest {
 
     private static final String GRACE = "2s";
     private static final Duration LEASE_TTL = Duration.ofSeconds(10);
-    private static final int SEEDED_GARBAGE = 5000;
+    // enough that the sweep, one intent per batch of 500, lasts long enough to be killed in its middle
+    private static final int SEEDED_GARBAGE = 20_000;
     private static final String ACCEPT = TestImages.OCI_MANIFEST + ", " + TestImages.OCI_INDEX;
 
     @Test
