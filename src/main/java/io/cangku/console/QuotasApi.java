@@ -7,7 +7,6 @@ import io.cangku.quota.Quotas;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
-import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -67,9 +66,10 @@ class QuotasApi {
     @PutMapping("/{name}")
     ResponseEntity<QuotaView> save(@PathVariable String name, @RequestBody QuotaRequest body, Principal principal,
                                    HttpServletRequest request) throws IOException {
-        long limit = limitBytes(body.limit());
+        long limit;
         boolean created;
         try {
+            limit = Quotas.parseLimit(body.limit());
             created = quotas.save(name, body.repositories(), limit);
         } catch (InvalidRuleException e) {
             throw new ResponseStatusException(HttpStatus.BAD_REQUEST, e.getMessage());
@@ -86,18 +86,6 @@ class QuotasApi {
         }
         audit.record(actor(principal), "delete-quota", name, request.getRemoteAddr(), "ok");
         return ResponseEntity.noContent().build();
-    }
-
-    static long limitBytes(String limit) {
-        try {
-            if (limit != null && !limit.isBlank()) {
-                return DataSize.parse(limit.trim()).toBytes();
-            }
-        } catch (IllegalArgumentException e) {
-            // answered below
-        }
-        throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "limit is a size such as 500MB or 10GB (powers of 1024), "
-                + "or a number of bytes");
     }
 
     private static String actor(Principal principal) {

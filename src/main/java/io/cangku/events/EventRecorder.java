@@ -110,6 +110,14 @@ class EventRecorder implements RegistryEvents, SmartLifecycle {
         append(events);
     }
 
+    /** One event for the whole repository: its target names the repository only (no digest, no tag). */
+    @Override
+    public void repositoryDeleted(RepositoryName repository) {
+        List<EventQueue.Addressed> events = new ArrayList<>(1);
+        address(EventAction.delete, repository, target(repository, null, null, null, null), null, events);
+        append(events);
+    }
+
     /** A collection run of this process ended (not on a request thread: written at once). */
     @EventListener
     void collectionFinished(CollectionFinished finished) {

@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * @param maxPendingPulls most pull events one replica holds between two flushes; further ones are dropped
  * @param leaseTtl        how long the delivering replica's claim lasts without renewal (another takes over after)
  */
-@ConfigurationProperties("registry.notifications")
+// no unknown keys: a misspelt "secret" would otherwise leave an endpoint unsigned without a word
+@ConfigurationProperties(prefix = "registry.notifications", ignoreUnknownFields = false)
 public record NotificationProperties(@DefaultValue List<Endpoint> endpoints,
                                      @DefaultValue("1s") Duration pollInterval,
                                      @DefaultValue("1s") Duration retryInitial,

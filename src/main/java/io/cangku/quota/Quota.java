@@ -15,16 +15,26 @@ public record Quota(String name, String repositories, long limitBytes, boolean d
 
     /** The problem with the quota, each field named with {@code prefix} before it; null when it is fine. */
     static String problem(String prefix, String name, String repositories, Long limitBytes) {
+        Problem problem = check(name, repositories, limitBytes);
+        return problem == null ? null : prefix + problem.message();
+    }
+
+    /** What is wrong with one field of a quota; {@code message} begins with the field's name. */
+    record Problem(String field, String message) {
+    }
+
+    /** The first problem with the quota's fields; null when it is fine. */
+    static Problem check(String name, String repositories, Long limitBytes) {
         String problem = Patterns.nameProblem(name);
         if (problem != null) {
-            return prefix + "name " + problem;
+            return new Problem("name", "name " + problem);
         }
         problem = Patterns.repositoryGlobProblem(repositories);
         if (problem != null) {
-            return prefix + "repositories " + problem;
+            return new Problem("repositories", "repositories " + problem);
         }
         if (limitBytes == null || limitBytes <= 0) {
-            return prefix + "limit must be a positive size such as 500MB or 10GB";
+            return new Problem("limit", "limit must be a positive size such as 500MB or 10GB");
         }
         return null;
     }

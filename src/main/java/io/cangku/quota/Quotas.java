@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
+import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
@@ -112,9 +113,9 @@ public class Quotas implements PushAdmission {
      * also the way to have it counted again); true when it was created.
      */
     public boolean save(String name, String repositories, long limitBytes) throws IOException {
-        String problem = Quota.problem("", name, repositories, limitBytes);
+        Quota.Problem problem = Quota.check(name, repositories, limitBytes);
         if (problem != null) {
-            throw new InvalidRuleException(problem);
+            throw new InvalidRuleException(problem.field(), problem.message());
         }
         refuseDeclared(name);
         Quota quota = new Quota(name, repositories, limitBytes, false);
@@ -126,6 +127,23 @@ public class Quotas implements PushAdmission {
         });
         recount(quota);
         return created[0];
+    }
+
+    /**
+     * A limit as the admin API and the console take it: a size as configuration writes it ({@code 500MB},
+     * {@code 10GB}: powers of 1024) or a number of bytes.
+     *
+     * @throws InvalidRuleException (field {@code limit}) when it is neither
+     */
+    public static long parseLimit(String limit) {
+        try {
+            if (limit != null && !limit.isBlank()) {
+                return DataSize.parse(limit.trim()).toBytes();
+            }
+        } catch (IllegalArgumentException e) {
+            // answered below
+        }
+        throw new InvalidRuleException("limit", "limit is a size such as 500MB or 10GB (powers of 1024), or a number of bytes");
     }
 
     /** False when there was no such quota. */

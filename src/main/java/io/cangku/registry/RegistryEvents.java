@@ -26,6 +26,12 @@ public interface RegistryEvents {
     /** A tag was deleted (the manifest it named stays). */
     void tagDeleted(RepositoryName repository, Tag tag);
 
+    /**
+     * A whole repository was deleted, with every tag and manifest in it: one event, not one per tag or manifest, so
+     * deleting a repository of thousands of tags stays one small write (as Distribution's {@code RepoDeleted}).
+     */
+    void repositoryDeleted(RepositoryName repository);
+
     /** Nobody listens. */
     RegistryEvents NONE = new RegistryEvents() {
         @Override
@@ -42,6 +48,10 @@ public interface RegistryEvents {
 
         @Override
         public void tagDeleted(RepositoryName repository, Tag tag) {
+        }
+
+        @Override
+        public void repositoryDeleted(RepositoryName repository) {
         }
     };
 }

@@ -26,12 +26,14 @@ public class RepositoryService {
     private final ObjectStore store;
     private final RepositoryCatalog catalog;
     private final ObjectProvider<TagProtection> protection;
+    private final ObjectProvider<RegistryEvents> events;
 
     public RepositoryService(ObjectStore store, RepositoryCatalog catalog,
-                             ObjectProvider<TagProtection> protection) {
+                             ObjectProvider<TagProtection> protection, ObjectProvider<RegistryEvents> events) {
         this.store = store;
         this.catalog = catalog;
         this.protection = protection;
+        this.events = events;
     }
 
     /** As {@link #delete(RepositoryName, boolean)} without force: refused while the repository holds an immutable tag. */
@@ -43,6 +45,7 @@ public class RepositoryService {
      * False when no such repository exists. Tags go first, so no client resolves a half-deleted image. Without
      * {@code force}, a repository holding an immutable tag is refused (409 DENIED naming the tag and its rule):
      * deleting the repository would delete the tag. Force is for administrators (the admin API checks that).
+     * Reports one {@link RegistryEvents#repositoryDeleted} event once it is done.
      */
     public boolean delete(RepositoryName repository, boolean force) throws IOException {
         if (!catalog.exists(repository)) {
@@ -66,6 +69,8 @@ public class RepositoryService {
             store.deleteAll(prefix);
         }
         catalog.remove(repository);
+        // after the catalog entry is gone, so a receiver that looks the repository up on the event finds it deleted
+        events.getIfAvailable(() -> RegistryEvents.NONE).repositoryDeleted(repository);
         return true;
     }
 }

@@ -3,6 +3,7 @@ package io.cangku.console;
 import io.cangku.auth.TokenAuthRegistry;
 import io.cangku.auth.TokenHttp;
 import io.cangku.gc.CollectionRun;
+import io.cangku.events.WebhookReceiver;
 import io.cangku.gc.CollectionRuns;
 import io.cangku.oci.RepositoryName;
 import io.cangku.oci.Tag;
@@ -55,6 +56,9 @@ class ConsoleBrowserTest {
     static final String SBOM = "application/vnd.example.sbom.v1+json";
     static final String SIGNATURE = "application/vnd.dev.cosign.artifact.sig.v1+json";
 
+    static final String HOOK_SECRET = "console-test-hook-secret";
+
+    WebhookReceiver receiver;
     TokenAuthRegistry registry;
     TokenHttp http;
     ConsoleBrowser browser;
@@ -65,7 +69,23 @@ class ConsoleBrowserTest {
     void start() {
         // a grace period of two seconds (as in the collector's own client tests), so that the collection in the
         // maintenance tests, a minute later, frees what the delete tests before it left behind
-        registry = TokenAuthRegistry.with().user(ALICE, ALICE_PASSWORD).set("--registry.gc.grace-period=2s").start();
+        // two webhook endpoints for pushes under hooked/**: one that takes them, one that is down
+        receiver = new WebhookReceiver();
+        receiver.answer("/down", 503);
+        registry = TokenAuthRegistry.with().user(ALICE, ALICE_PASSWORD).set("--registry.gc.grace-period=2s")
+                .set("--registry.notifications.poll-interval=100ms")
+                .set("--registry.notifications.retry-initial=100ms")
+                .set("--registry.notifications.retry-max=5s")
+                .set("--registry.notifications.endpoints[0].name=ci")
+                .set("--registry.notifications.endpoints[0].url=" + receiver.url("/hook"))
+                .set("--registry.notifications.endpoints[0].repositories=hooked/**")
+                .set("--registry.notifications.endpoints[0].secret=" + HOOK_SECRET)
+                .set("--registry.notifications.endpoints[1].name=down")
+                .set("--registry.notifications.endpoints[1].url=" + receiver.url("/down"))
+                .set("--registry.notifications.endpoints[1].repositories=hooked/**")
+                .set("--registry.notifications.endpoints[1].format=cloudevents")
+                .set("--registry.notifications.endpoints[1].actions=push")
+                .start();
         http = registry.http();
         // given: an image with three layers under two tags, a signature and an SBOM referring to it, a
         // two-platform index, a repository of alice's and one she may not see
@@ -96,6 +116,7 @@ class ConsoleBrowserTest {
             }
         } finally {
             registry.close();
+            receiver.close();
         }
     }
 
@@ -504,6 +525,123 @@ class ConsoleBrowserTest {
         assertThat(v2Status("team/multi", "2.1")).isEqualTo(404);
     }
 
+    @Test
+    @Order(13)
+    void addsAQuotaSeesItsUsageEditsAndRemovesItWithTheAdminApisMessages() {
+        // given: the Policies page, its Quotas tab reached with the keyboard
+        browser.get("/policies");
+        browser.tabTo(e -> "Quotas".equals(e.getText()), "the Quotas tab");
+        browser.press(Keys.ENTER);
+        browser.waitUntil(d -> browser.path().equals("/policies/quotas"));
+        assertThat(browser.text(By.id("main"))).contains("No quotas");
+
+        // when: a limit that is not a size
+        fillQuotaForm("team", "team/**", "lots");
+        browser.clickToLoad(By.cssSelector("form[action='/policies/quotas'] button[type=submit]"));
+
+        // then: refused, with the admin API's own message beside the field, and what was typed kept
+        assertThat(browser.find(By.id("quota-limit")).getDomAttribute("aria-invalid")).isEqualTo("true");
+        String limitError = browser.text(By.id("quota-limit-error"));
+        assertThat(limitError).startsWith("limit is a size such as 500MB")
+                .isEqualTo(apiProblem("PUT", "/api/quotas/team", Map.of("repositories", "team/**", "limit", "lots")));
+        assertThat(browser.find(By.id("quota-repos")).getDomProperty("value")).isEqualTo("team/**");
+        browser.checkPage("27-quota-form-error");
+
+        // when: a glob the API refuses as well
+        fillQuotaForm("team", "Team/**", "1MB");
+        browser.clickToLoad(By.cssSelector("form[action='/policies/quotas'] button[type=submit]"));
+        assertThat(browser.text(By.id("quota-repos-error")))
+                .isEqualTo(apiProblem("PUT", "/api/quotas/team", Map.of("repositories", "Team/**", "limit", "1MB")));
+
+        // when: a valid quota of 1 MiB over team/**
+        fillQuotaForm("team", "team/**", "1MB");
+        browser.clickToLoad(By.cssSelector("form[action='/policies/quotas'] button[type=submit]"));
+
+        // then: listed with the usage the admin API reports (each distinct blob once) and the share of the limit used
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).startsWith("Quota team saved");
+        var api = http.admin("GET", "/api/quotas/team", null).json();
+        long used = api.path("usedBytes").asLong();
+        assertThat(used).as("team/app's image, its referrers and team/old's remaining image").isPositive();
+        WebElement row = browser.find(By.cssSelector("tr[data-quota=team]"));
+        assertThat(row.findElement(By.cssSelector("td:nth-child(3)")).getDomAttribute("title"))
+                .isEqualTo(used + " bytes in " + api.path("blobs").asLong() + " blobs");
+        assertThat(row.findElement(By.cssSelector("td:nth-child(4)")).getText()).isEqualTo("1.0 MiB");
+        assertThat(row.findElement(By.cssSelector("td.quota-use")).getText()).isEqualTo(Math.round(used * 100.0 / (1 << 20)) + " %");
+        browser.checkPage("28-quotas");
+
+        // when: edited to 2 MiB (the name stays)
+        browser.clickToLoad(By.cssSelector("a[aria-label='Edit quota team']"));
+        assertThat(browser.find(By.id("quota-name")).getDomAttribute("readonly")).isNotNull();
+        assertThat(browser.find(By.id("quota-limit")).getDomProperty("value")).isEqualTo("1MB");
+        WebElement limit = browser.find(By.id("quota-limit"));
+        limit.clear();
+        limit.sendKeys("2MB");
+        browser.clickToLoad(By.cssSelector("form[action='/policies/quotas'] button[type=submit]"));
+        assertThat(http.admin("GET", "/api/quotas/team", null).json().path("limitBytes").asLong()).isEqualTo(2L << 20);
+
+        // when: removed, after a confirmation that names it
+        browser.clickToLoad(By.cssSelector("a[aria-label='Remove quota team']"));
+        assertThat(browser.heading()).isEqualTo("Remove quota team?");
+        browser.checkPage("29-confirm-quota-remove");
+        browser.clickToLoad(By.cssSelector(".danger-zone button[type=submit]"));
+
+        // then: gone here and from the admin API
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).isEqualTo("Quota team removed.");
+        assertThat(browser.all(By.cssSelector("tr[data-quota]"))).isEmpty();
+        assertThat(http.admin("GET", "/api/quotas/team", null).status()).isEqualTo(404);
+    }
+
+    @Test
+    @Order(14)
+    void showsEachWebhookEndpointsDeliveryStatusAfterAPushWithoutItsSecret() {
+        // given: a push under hooked/**, which both endpoints want
+        http.pushImageAsAdmin("hooked/app", "v1");
+        // its push and its tag (the endpoint also had the collections of the maintenance tests)
+        receiver.awaitAccepted("/hook", r -> r.stream().filter(request -> new String(request.body(), StandardCharsets.UTF_8)
+                .contains("\"repository\":\"hooked/app\"")).count() >= 2);
+        receiver.awaitRequests("/down", r -> !r.isEmpty()); // refused: the push waits in its queue
+
+        // when: the Notifications tab, read again until the delivering replica has written both statuses
+        browser.get("/policies/notifications");
+        browser.waitUntil(d -> {
+            browser.get("/policies/notifications");
+            return browser.text(By.cssSelector("[data-endpoint=ci] .status-last-success")).startsWith("20")
+                    && browser.text(By.cssSelector("[data-endpoint=ci] .status-queued")).equals("0")
+                    && browser.text(By.cssSelector("[data-endpoint=down] .status-last-failure")).endsWith("HTTP 503");
+        });
+
+        // then: each endpoint as configured, its status as /api/notifications has it, and no secret anywhere
+        String ci = browser.text(By.cssSelector("[data-endpoint=ci]"));
+        assertThat(ci).contains(receiver.url("/hook").toString()).contains("hooked/**").contains("distribution, signed (HMAC-SHA256)")
+                .contains("push").contains("tag").contains("delete");
+        String down = browser.text(By.cssSelector("[data-endpoint=down]"));
+        assertThat(down).contains("failing").contains("cloudevents, unsigned");
+        assertThat(Integer.parseInt(browser.text(By.cssSelector("[data-endpoint=down] .status-queued")))).isGreaterThanOrEqualTo(1);
+        assertThat(browser.text(By.cssSelector("[data-endpoint=down] .status-next-attempt"))).isNotEqualTo("not waiting");
+        assertThat(http.admin("GET", "/api/notifications", null).text()).contains("\"lastFailureReason\":\"HTTP 503\"");
+        assertThat(browser.driver().getPageSource()).doesNotContain(HOOK_SECRET);
+        assertThat(browser.text(By.id("main"))).contains("registry.notifications.endpoints");
+        browser.checkPage("30-notifications");
+
+        // the endpoint that is down stops retrying for the rest of the class
+        receiver.answer("/down", 200);
+    }
+
+    /** What the admin API answers a request it refuses: its problem document's {@code detail}. */
+    private String apiProblem(String method, String path, Object body) {
+        TokenHttp.Response response = http.admin(method, path, body);
+        assertThat(response.status()).as("%s %s: %s", method, path, response).isEqualTo(400);
+        return response.json().path("detail").asString();
+    }
+
+    private void fillQuotaForm(String name, String repositories, String limit) {
+        for (Map.Entry<String, String> field : Map.of("quota-name", name, "quota-repos", repositories, "quota-limit", limit).entrySet()) {
+            WebElement input = browser.find(By.id(field.getKey()));
+            input.clear();
+            input.sendKeys(field.getValue());
+        }
+    }
+
     /** Server time of each page on 10,000 repositories and a repository of 5,000 tags, from Server-Timing. */
     @Test
     @Order(100)
@@ -543,6 +681,8 @@ class ConsoleBrowserTest {
         pages.put("maintenance", "/maintenance");
         pages.put("maintenance, usage page 200", "/maintenance?usageFrom=5000");
         pages.put("confirm repository delete", "/repositories/delete?name=bench/big");
+        pages.put("policies: quotas", "/policies/quotas");
+        pages.put("policies: notifications", "/policies/notifications");
         List<String> report = new ArrayList<>();
         report.add(String.format("%-28s %8d ms  (dry run over 10,000 repositories and 5,000 tags, not a page)", "garbage collection", gcMillis));
         // The machine is shared, so one visit can land on a busy moment: the median of five says what the page

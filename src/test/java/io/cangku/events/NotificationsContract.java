@@ -147,6 +147,35 @@ abstract class NotificationsContract {
     }
 
     @Test
+    @DisplayName("deleting a repository through the admin API sends one delete event naming the repository alone")
+    void repositoryDeleteIsOneEvent() throws Exception {
+        // given: a repository with two manifests under three tags, its push and tag events delivered
+        TestImage first = TestImages.image().seed(31_401).randomLayers(1, 1024).build();
+        TestImage second = TestImages.image().seed(31_402).randomLayers(1, 1024).build();
+        push("team/gone", "a", first);
+        push("team/gone", "b", first);
+        push("team/gone", "c", second);
+        receiver.awaitAccepted(HOOK, forRepository("team/gone", 6));
+
+        // when
+        assertThat(send("DELETE", "/api/repositories/team/gone", null, null).statusCode()).isEqualTo(204);
+
+        // then: exactly one more event for team/gone, a delete with neither digest nor tag, caused by that DELETE
+        List<JsonNode> events = receiver.awaitAccepted(HOOK, forRepository("team/gone", 7)).stream()
+                .map(NotificationsContract::distributionEvent)
+                .filter(e -> e.path("target").path("repository").asString().equals("team/gone")).toList();
+        assertThat(events).hasSize(7);
+        JsonNode deleted = events.getLast();
+        assertThat(deleted.path("action").asString()).isEqualTo("delete");
+        assertThat(deleted.path("target").has("digest")).isFalse();
+        assertThat(deleted.path("target").has("tag")).isFalse();
+        assertThat(deleted.path("target").has("url")).isFalse();
+        assertThat(deleted.path("request").path("method").asString()).isEqualTo("DELETE");
+        // and the CloudEvents endpoint, which does not want deletes, got none
+        assertThat(cloudEvents(receiver.accepted(CLOUD), "io.cangku.registry.delete")).isEmpty();
+    }
+
+    @Test
     @DisplayName("pulls reach an endpoint that wants them, batched, and a collection is reported to those that want collections")
     void pullsAndCollections() throws Exception {
         // given
@@ -184,10 +213,7 @@ abstract class NotificationsContract {
         // when: two pushes by tag while it is down
         push("team/outage", "1", first);
         push("team/outage", "2", second);
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
-        while (receiver.all(HOOK).stream().filter(r -> r.answeredWith() == 503).count() < 3 && Instant.now().isBefore(deadline)) {
-            Thread.sleep(20); // waits for retries, polling what the receiver saw
-        }
+        receiver.awaitRequests(HOOK, r -> r.stream().filter(request -> request.answeredWith() == 503).count() >= 3);
 
         // then: nothing of it was delivered, and the admin API shows the failures
         assertThat(forRepository("team/outage", 1).test(receiver.accepted(HOOK))).isFalse();
@@ -225,10 +251,7 @@ abstract class NotificationsContract {
         try {
             push(before.uri(), "team/restart", "a", first);
             push(before.uri(), "team/restart", "b", second);
-            Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
-            while (receiver.all(path).isEmpty() && Instant.now().isBefore(deadline)) {
-                Thread.sleep(20); // the first attempt failed: the events are queued in storage
-            }
+            receiver.awaitRequests(path, r -> !r.isEmpty()); // the first attempt failed: the events are queued in storage
         } finally {
             before.close();
         }
@@ -242,6 +265,33 @@ abstract class NotificationsContract {
             assertThat(events).extracting(e -> e.path("action").asString() + " " + e.path("target").path("tag").asString())
                     .containsExactly("push a", "tag a", "push b", "tag b");
             assertThat(new HashSet<>(events.stream().map(e -> e.path("id").asString()).toList())).hasSize(4);
+        }
+    }
+
+    @Test
+    @DisplayName("two registries on one storage deliver each event once: only the holder of the delivery lease sends")
+    void twoReplicasDeliverEachEventOnce() throws Exception {
+        // given: two replicas on the same fresh storage, both configured with the same endpoint
+        String path = "/pair";
+        List<String> storage = freshStorage();
+        try (RegistryContext one = RegistryContext.start(arguments(storage, path));
+             RegistryContext two = RegistryContext.start(arguments(storage, path))) {
+            // when: pushes by tag to both, alternately
+            for (int i = 0; i < 4; i++) {
+                TestImage image = TestImages.image().seed(31_500 + i).randomLayers(1, 1024).build();
+                push(i % 2 == 0 ? one.uri() : two.uri(), "team/pair", "t" + i, image);
+            }
+
+            // then: once both queues are empty, each of the eight events (push and tag of each) arrived exactly once
+            endpointStatus(one.uri(), "ci", s -> s.path("pending").asInt() == 0 && s.path("delivered").asInt() >= 8);
+            List<JsonNode> events = receiver.accepted(path).stream().map(NotificationsContract::distributionEvent)
+                    .filter(e -> e.path("target").path("repository").asString().equals("team/pair")).toList();
+            assertThat(events).hasSize(8);
+            assertThat(new HashSet<>(events.stream().map(e -> e.path("id").asString()).toList())).hasSize(8);
+            assertThat(receiver.all(path)).as("no attempt was refused or repeated").hasSize(8);
+            // and both replicas' admin APIs show the same status, the one the lease holder wrote
+            assertThat(endpointStatus(two.uri(), "ci", s -> s.path("delivered").asInt() >= 8).path("status").path("delivered").asInt())
+                    .isEqualTo(8);
         }
     }
 
@@ -269,10 +319,15 @@ abstract class NotificationsContract {
 
     /** Polls {@code GET /api/notifications} until the endpoint's status satisfies {@code condition}. */
     private JsonNode endpointStatus(String name, Predicate<JsonNode> condition) throws Exception {
+        return endpointStatus(registry.uri(), name, condition);
+    }
+
+    /** As {@link #endpointStatus(String, Predicate)}, asking the registry at {@code base}. */
+    private JsonNode endpointStatus(URI base, String name, Predicate<JsonNode> condition) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
         JsonNode endpoint = null;
         while (Instant.now().isBefore(deadline)) {
-            HttpResponse<String> reply = send("GET", "/api/notifications", null, null);
+            HttpResponse<String> reply = send(base, "GET", "/api/notifications", null, null);
             assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
             for (JsonNode candidate : JSON.readTree(reply.body())) {
                 if (candidate.path("name").asString().equals(name)) {

@@ -16,14 +16,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 /**
- * A real HTTP receiver for webhook tests (the JDK's {@code com.sun.net.httpserver}) on 127.0.0.1: records every
+ * A real HTTP receiver for webhook tests (here and in the console's browser test) (the JDK's {@code com.sun.net.httpserver}) on 127.0.0.1: records every
  * request per path, and answers each path with a status the test sets (503 plays a receiver that is down).
  */
-final class WebhookReceiver implements AutoCloseable {
+public final class WebhookReceiver implements AutoCloseable {
 
     /** One request as it arrived. */
-    record Received(String path, Map<String, List<String>> headers, byte[] body, int answeredWith) {
-        String header(String name) {
+    public record Received(String path, Map<String, List<String>> headers, byte[] body, int answeredWith) {
+        public String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
                     .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
         }
@@ -33,7 +33,7 @@ final class WebhookReceiver implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> answers = new ConcurrentHashMap<>();
 
-    WebhookReceiver() {
+    public WebhookReceiver() {
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {
@@ -50,35 +50,45 @@ final class WebhookReceiver implements AutoCloseable {
         server.start();
     }
 
-    URI url(String path) {
+    public URI url(String path) {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
     }
 
     /** From now on, requests to {@code path} are answered {@code status}. */
-    void answer(String path, int status) {
+    public void answer(String path, int status) {
         answers.put(path, status);
     }
 
     /** Requests to {@code path} that were answered 2xx (delivered), in arrival order. */
-    List<Received> accepted(String path) {
+    public List<Received> accepted(String path) {
         return received.stream().filter(r -> r.path().equals(path) && r.answeredWith() / 100 == 2).toList();
     }
 
     /** Every request to {@code path}, whatever it was answered. */
-    List<Received> all(String path) {
+    public List<Received> all(String path) {
         return received.stream().filter(r -> r.path().equals(path)).toList();
     }
 
-    /** Polls until {@code condition} holds of the requests to {@code path} (fails after a minute). */
-    List<Received> awaitAccepted(String path, Predicate<List<Received>> condition) {
+    /** Polls until {@code condition} holds of the delivered requests to {@code path} (fails after a minute). */
+    public List<Received> awaitAccepted(String path, Predicate<List<Received>> condition) {
+        return await(path, () -> accepted(path), condition);
+    }
+
+    /** Polls until {@code condition} holds of every request to {@code path}, whatever it was answered (fails after a minute). */
+    public List<Received> awaitRequests(String path, Predicate<List<Received>> condition) {
+        return await(path, () -> all(path), condition);
+    }
+
+    private List<Received> await(String path, java.util.function.Supplier<List<Received>> requests,
+                                 Predicate<List<Received>> condition) {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
         while (true) {
-            List<Received> now = accepted(path);
+            List<Received> now = requests.get();
             if (condition.test(now)) {
                 return now;
             }
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("the receiver did not get the expected events at " + path + "; it got "
+                throw new AssertionError("the receiver did not get the expected requests at " + path + "; it got "
                         + new ArrayList<>(all(path)).stream().map(r -> r.answeredWith() + " " + new String(r.body())).toList());
             }
             try {

@@ -1,6 +1,7 @@
 package io.cangku.ops;
 
 import io.cangku.testing.Backends;
+import io.cangku.testing.FailingStartups;
 import io.cangku.testing.RegistryProcess;
 import io.cangku.testing.S3TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -9,10 +10,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,36 +31,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Start-up failures: one line, the setting named, a quick non-zero exit")
 class StartupFailureTest {
 
-    /** JVM start, context, failure: far above what a failure needs on a quiet machine, far below a hang. */
-    static final Duration EXIT_BOUND = Duration.ofSeconds(120);
-    static final String LINE = "Cangku could not start: ";
-
-    static final Map<String, Launched> runs = new ConcurrentHashMap<>();
+    static FailingStartups runs;
     static Path work;
     static ServerSocket silent;
     static final List<Socket> held = new ArrayList<>();
 
-    record Launched(Process process, Path log, long startNanos, java.util.concurrent.CompletableFuture<Long> exitNanos) {
-
-        String output() {
-            try {
-                return Files.readString(log, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        /** Waits for the exit; returns how long the process ran. */
-        Duration awaitExit(Duration bound) throws Exception {
-            assertThat(process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS))
-                    .as("the registry exited within %s; its output:%n%s", bound, output()).isTrue();
-            return Duration.ofNanos(exitNanos.get(10, TimeUnit.SECONDS) - startNanos);
-        }
-    }
-
     @BeforeAll
     static void launchAll() throws IOException {
         work = Backends.newTempDir("cangku-startup-");
+        runs = new FailingStartups(work);
         Path file = Files.writeString(work.resolve("a-file"), "not a directory");
         silent = acceptingButSilent();
         String silentEndpoint = "http://127.0.0.1:" + silent.getLocalPort();
@@ -82,7 +59,7 @@ class StartupFailureTest {
 
     @AfterAll
     static void stopAll() throws IOException {
-        runs.values().forEach(run -> run.process().destroyForcibly());
+        runs.close();
         for (Socket socket : held) {
             socket.close();
         }
@@ -129,8 +106,8 @@ class StartupFailureTest {
     @DisplayName("SIGTERM stops a start-up that waits for storage at once")
     void sigtermDuringStartup() throws Exception {
         // given a registry waiting for a silent S3 endpoint (start-up timeout five minutes)
-        Launched run = runs.get("sigterm");
-        long deadline = System.nanoTime() + EXIT_BOUND.toNanos();
+        FailingStartups.Launched run = runs.run("sigterm");
+        long deadline = System.nanoTime() + FailingStartups.EXIT_BOUND.toNanos();
         while (!run.output().contains("storage: S3 bucket") && System.nanoTime() < deadline && run.process().isAlive()) {
             Thread.sleep(100);
         }
@@ -147,18 +124,8 @@ class StartupFailureTest {
         assertThat(run.process().exitValue()).isNotZero();
     }
 
-    /** Asserts a non-zero exit within the bound, exactly one failure line containing {@code expected}, no stack frames; returns the line. */
     private static String assertOneLine(String name, String expected) throws Exception {
-        Launched run = runs.get(name);
-        Duration ran = run.awaitExit(EXIT_BOUND);
-        String output = run.output();
-        assertThat(run.process().exitValue()).as(output).isNotZero();
-        assertThat(ran).isLessThan(EXIT_BOUND);
-        List<String> lines = output.lines().filter(l -> l.contains(LINE)).toList();
-        assertThat(lines).as(output).hasSize(1);
-        assertThat(lines.getFirst()).as(output).contains(expected);
-        assertThat(output).as("no stack trace").doesNotContainPattern("(?m)^\\s+at [\\w$.]+\\(");
-        return lines.getFirst();
+        return runs.assertOneLine(name, expected);
     }
 
     private static List<String> s3(String endpoint, String createBucket, String startupTimeout) {
@@ -174,14 +141,7 @@ class StartupFailureTest {
     }
 
     private static void launch(String name, List<String> arguments) throws IOException {
-        List<String> command = new ArrayList<>(RegistryProcess.javaCommand(List.of("-Xmx192m", "-XX:TieredStopAtLevel=1")));
-        command.add("--server.port=0");
-        command.add("--registry.auth.mode=none");
-        command.addAll(arguments);
-        Path log = work.resolve(name.replace(' ', '-') + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long start = System.nanoTime();
-        runs.put(name, new Launched(process, log, start, process.onExit().thenApply(p -> System.nanoTime())));
+        runs.launch(name, arguments);
     }
 
     /** A port that accepts connections and then says nothing, as a hung S3 endpoint does. */
