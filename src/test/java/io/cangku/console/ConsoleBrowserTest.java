@@ -615,7 +615,7 @@ class ConsoleBrowserTest {
         assertThat(ci).contains(receiver.url("/hook").toString()).contains("hooked/**").contains("distribution, signed (HMAC-SHA256)")
                 .contains("push").contains("tag").contains("delete");
         String down = browser.text(By.cssSelector("[data-endpoint=down]"));
-        assertThat(down).contains("failing").contains("cloudevents, unsigned");
+        assertThat(down).containsIgnoringCase("failing").contains("cloudevents, unsigned");
         assertThat(Integer.parseInt(browser.text(By.cssSelector("[data-endpoint=down] .status-queued")))).isGreaterThanOrEqualTo(1);
         assertThat(browser.text(By.cssSelector("[data-endpoint=down] .status-next-attempt"))).isNotEqualTo("not waiting");
         assertThat(http.admin("GET", "/api/notifications", null).text()).contains("\"lastFailureReason\":\"HTTP 503\"");

@@ -105,7 +105,7 @@ class PolicyPages {
             return new QuotaForm("", "", "", false, Map.of());
         }
 
-        String error(String field) {
+        public String error(String field) {
             return errors.get(field);
         }
 
