@@ -6,7 +6,7 @@ public enum EventAction {
     push,
     /** A client fetched a manifest. */
     pull,
-    /** A manifest, or a tag, was deleted. */
+    /** A manifest, a tag, or a whole repository (one event naming only the repository) was deleted. */
     delete,
     /** A tag was set to a manifest: created, moved, or pushed again (sent after the push that did it). */
     tag,

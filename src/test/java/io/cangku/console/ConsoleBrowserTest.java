@@ -552,6 +552,7 @@ class ConsoleBrowserTest {
         browser.clickToLoad(By.cssSelector("form[action='/policies/quotas'] button[type=submit]"));
         assertThat(browser.text(By.id("quota-repos-error")))
                 .isEqualTo(apiProblem("PUT", "/api/quotas/team", Map.of("repositories", "Team/**", "limit", "1MB")));
+        browser.assertNoConsoleErrors(); // the refusal's own 400 is expected; anything else is not
 
         // when: a valid quota of 1 MiB over team/**
         fillQuotaForm("team", "team/**", "1MB");

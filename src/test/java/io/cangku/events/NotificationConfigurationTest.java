@@ -52,7 +52,9 @@ class NotificationConfigurationTest {
     @BeforeAll
     static void launchAll() throws IOException {
         Path work = Backends.newTempDir("cangku-notification-config-");
-        runs = new FailingStartups(work);
+        // how fast a failing start-up exits is StartupFailureTest's matter; here a bound only tells a hang from a
+        // slow machine (several JVMs start at once on a machine that may be busy with other builds)
+        runs = new FailingStartups(work, Duration.ofMinutes(5));
         int i = 0;
         for (String line : CASES.strip().lines().toList()) {
             String[] columns = line.split("\\|");

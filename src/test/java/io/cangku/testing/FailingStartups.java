@@ -28,11 +28,18 @@ public final class FailingStartups implements AutoCloseable {
     public static final String LINE = "Cangku could not start: ";
 
     private final Path work;
+    private final Duration exitBound;
     private final Map<String, Launched> runs = new ConcurrentHashMap<>();
 
-    /** {@code work}: where each run's output is written. */
+    /** {@code work}: where each run's output is written; each run must end within {@link #EXIT_BOUND} of its launch. */
     public FailingStartups(Path work) {
+        this(work, EXIT_BOUND);
+    }
+
+    /** {@code exitBound}: how long after its launch each run must have ended. */
+    public FailingStartups(Path work, Duration exitBound) {
         this.work = work;
+        this.exitBound = exitBound;
     }
 
     /** A launched registry, its output in a file. */
@@ -77,10 +84,10 @@ public final class FailingStartups implements AutoCloseable {
     public String assertOneLine(String name, String expected) throws Exception {
         Launched run = runs.get(name);
         assertThat(run).as("a run named %s was launched", name).isNotNull();
-        Duration ran = run.awaitExit(EXIT_BOUND);
+        Duration ran = run.awaitExit(exitBound);
         String output = run.output();
         assertThat(run.process().exitValue()).as(output).isNotZero();
-        assertThat(ran).isLessThan(EXIT_BOUND);
+        assertThat(ran).isLessThan(exitBound);
         List<String> lines = output.lines().filter(l -> l.contains(LINE)).toList();
         assertThat(lines).as(output).hasSize(1);
         assertThat(lines.getFirst()).as(output).contains(expected);
