@@ -143,7 +143,12 @@ class PolicyPages {
         String quotaName = name.strip();
         String glob = repositories.strip();
         try {
-            if (!editing && quotas.find(quotaName).isPresent()) {
+            Optional<Quota> existing = quotas.find(quotaName);
+            if (existing.isPresent() && existing.get().declared()) {
+                throw new InvalidRuleException("name", "quota " + quotaName + " is declared in configuration (registry.quotas); "
+                        + "change it there");
+            }
+            if (existing.isPresent() && !editing) {
                 throw new InvalidRuleException("name", "a quota named " + quotaName + " exists already; edit it in the list");
             }
             long limitBytes = Quotas.parseLimit(limit);
