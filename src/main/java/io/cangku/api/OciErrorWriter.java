@@ -24,7 +24,7 @@ import java.util.Map;
 /**
  * The one map from errors to {@code /v2} responses (distribution's {@code registry/api/errcode}): which status
  * and headers an error gets, and the spec's envelope {@code {"errors":[{"code","message","detail"}]}}. Every
- * {@code /v2} error body is written here, whether it comes from an endpoint ({@link OciErrorHandler}), the
+ * {@code /v2} error body is written here, whether it comes from an endpoint ({@link V2Controller}), the
  * security filter chain, the request firewall, the servlet error page or Tomcat's error report valve. The
  * status comes from the code ({@link OciError#httpStatus()}) unless a typed exception says more (a chunk out of
  * order is 416 with the upload's {@code Range}). A client's mistake is never a 500; a storage failure is a 503

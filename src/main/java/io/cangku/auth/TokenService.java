@@ -2,6 +2,7 @@ package io.cangku.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,12 +55,23 @@ public class TokenService {
     static final String REFRESH = "refresh";
     static final String CREDENTIALS = "cred";
     private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+    private static final Duration MAX_CACHED = Duration.ofMinutes(1);
 
     private final TokenKeys keys;
     private final AuthProperties properties;
-    /** Verified access tokens by their text: a token's meaning never changes before it expires. */
+    /**
+     * Verified access tokens, so that a client's every request does not parse the JWT and check its signature
+     * again: a token's meaning never changes before it expires. Keyed by the SHA-256 of the token's text, so no
+     * bearer token stays in memory (a heap dump holds no usable token); bounded in number; an entry lives at
+     * most a minute and never past the token's own expiry (which a hit checks again). Revocation is as without
+     * the cache: a token grants what it says until it expires, and whether its account still exists is asked
+     * per request only when the token lacks a scope ({@link RegistryAccess}); keys are never removed while a
+     * token they signed may live.
+     */
     private final Cache<String, VerifiedToken> verified = Caffeine.newBuilder()
-            .maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).recordStats().build();
+            .maximumSize(10_000)
+            .expireAfter(Expiry.creating((String hash, VerifiedToken token) -> cachedFor(token, Instant.now())))
+            .recordStats().build();
 
     public TokenService(TokenKeys keys, AuthProperties properties) {
         this.keys = keys;
@@ -132,7 +145,8 @@ public class TokenService {
 
     /** The access token's meaning, or empty when it is not a valid access token of this registry. */
     public Optional<VerifiedToken> verifyAccessToken(String token) {
-        VerifiedToken cached = verified.getIfPresent(token);
+        String hash = hashOf(token);
+        VerifiedToken cached = verified.getIfPresent(hash);
         if (cached != null) {
             return cached.expiresAt().plus(CLOCK_SKEW).isAfter(Instant.now()) ? Optional.of(cached) : Optional.empty();
         }
@@ -141,8 +155,22 @@ public class TokenService {
             return Optional.empty();
         }
         Optional<VerifiedToken> result = parseAccess(claims.get());
-        result.ifPresent(v -> verified.put(token, v));
+        result.ifPresent(v -> verified.put(hash, v));
         return result;
+    }
+
+    /** How long a verified token may stay cached: a minute, and not past its expiry (with the clock skew verification allows). */
+    static Duration cachedFor(VerifiedToken token, Instant now) {
+        Duration untilExpiry = Duration.between(now, token.expiresAt().plus(CLOCK_SKEW));
+        return untilExpiry.isNegative() ? Duration.ZERO : untilExpiry.compareTo(MAX_CACHED) < 0 ? untilExpiry : MAX_CACHED;
+    }
+
+    private static String hashOf(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The refresh token's account name and issue time, or empty when it is not a valid refresh token. */

@@ -3,6 +3,7 @@ package io.cangku.ops;
 import ch.qos.logback.classic.LoggerContext;
 import io.cangku.storage.ObjectStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -15,8 +16,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
-import org.springframework.http.server.observation.ServerRequestObservationConvention;
 import org.springframework.util.function.SingletonSupplier;
+import org.springframework.web.filter.ServerHttpObservationFilter;
 
 import java.util.function.Supplier;
 
@@ -43,9 +44,17 @@ class OpsConfiguration {
         return registration;
     }
 
+    /**
+     * Spring's observation filter off: {@link RequestLogValve} records {@code http.server.requests} with the
+     * same tags for a fraction of the cost (its Javadoc has the profile). A disabled registration of the
+     * filter's type is what keeps Spring Boot from registering its own.
+     */
     @Bean
-    ServerRequestObservationConvention routeTemplateObservationConvention() {
-        return new RouteTemplateObservationConvention();
+    FilterRegistrationBean<ServerHttpObservationFilter> serverHttpObservationFilterOff() {
+        FilterRegistrationBean<ServerHttpObservationFilter> registration =
+                new FilterRegistrationBean<>(new ServerHttpObservationFilter(ObservationRegistry.NOOP));
+        registration.setEnabled(false);
+        return registration;
     }
 
     @Bean

@@ -42,8 +42,20 @@ public class TagService {
         this.clock = clock;
     }
 
+    /**
+     * The digest the tag points at; empty when the tag does not exist. Reads the digest alone: every manifest GET
+     * by tag comes here, and parsing the push time with {@link Instant#parse} was 2 % of a 64-connection
+     * manifest GET profile.
+     */
     public Optional<Digest> resolve(RepositoryName repository, Tag tag) throws IOException {
-        return read(repository, tag).map(TagState::digest);
+        return store.readSmall(StorageLayout.tag(repository, tag), MAX_TAG_OBJECT_BYTES)
+                .map(bytes -> Digest.parse(digestPart(new String(bytes, StandardCharsets.US_ASCII))));
+    }
+
+    /** The digest of a tag object's content ({@code <digest>} or {@code <digest>\n<instant>}). */
+    private static String digestPart(String content) {
+        int newline = content.indexOf('\n');
+        return (newline < 0 ? content : content.substring(0, newline)).trim();
     }
 
     /**
@@ -64,7 +76,7 @@ public class TagService {
         }
         String content = new String(bytes.get(), StandardCharsets.US_ASCII);
         int newline = content.indexOf('\n');
-        Digest digest = Digest.parse((newline < 0 ? content : content.substring(0, newline)).trim());
+        Digest digest = Digest.parse(digestPart(content));
         Instant pushedAt = null;
         if (newline >= 0) {
             try {

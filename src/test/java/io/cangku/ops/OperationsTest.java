@@ -204,6 +204,27 @@ class OperationsTest {
     }
 
     @Test
+    @DisplayName("http.server.requests carries Spring's tags, with an invented method and an unmatched path bounded")
+    void requestTimerTags() throws Exception {
+        // given a request with a method no client should send, one to a path no route matches, and a plain /v2/ GET
+        HttpResponse<Void> invented = HTTP.send(HttpRequest.newBuilder(registry.uri().resolve("/v2/"))
+                .method("BREW", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(invented.statusCode()).isGreaterThanOrEqualTo(400);
+        assertThat(get(registry.uri().resolve("/no-such-page-" + TAG)).statusCode()).isIn(302, 404); // the console's login, or nothing
+        assertThat(get(registry.uri().resolve("/v2/")).statusCode()).isEqualTo(401);
+
+        // when
+        String scrape = get(management.resolve("/actuator/prometheus")).body();
+
+        // then every series has the same six tags as Spring's own observation gave it
+        assertThat(scrape).contains("http_server_requests_seconds_count{error=\"none\",exception=\"none\",method=\"GET\","
+                + "outcome=\"CLIENT_ERROR\",status=\"401\",uri=\"/v2/\"}");
+        // and neither the invented method nor the unmatched path becomes a label value
+        assertThat(positive(scrape, "http_server_requests_seconds_count", "method=\"UNKNOWN\"")).isTrue();
+        assertThat(scrape).doesNotContain("BREW", "no-such-page");
+    }
+
+    @Test
     @DisplayName("each request gets one access-log line with route, repository, status, bytes, duration, user, client and request id")
     void accessLog(CapturedOutput output) throws Exception {
         // given a token, so the line names the user
