@@ -55,7 +55,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </ol>
  * Deletions go through {@link ManifestService}, tags first; each is skipped when the tag or revision changed
  * since it was evaluated (pushed again meanwhile). A storage error in a repository leaves it untouched and is
- * reported. The space comes back with the next garbage collection, which a real run starts itself when
+ * reported.
+ * <p>Interleavings with the writes that may race a run:
+ * <ul>
+ *   <li>A push of a tag the plan deletes, before the run re-reads the tag: the re-read sees a new push time, the
+ *       tag is kept. After the delete: a new tag, kept, and its manifest was re-linked by the push.</li>
+ *   <li>A push of that tag between the re-read and the delete (one storage round trip): the one gap left open.
+ *       The newly pushed tag is deleted; its manifest stays linked, so a re-push of the tag is cheap and the
+ *       collector's grace period protects its blobs meanwhile. Closing the gap needs a conditional delete,
+ *       which S3-compatible servers do not all offer, or a check on every tag push; a retention policy
+ *       matching a tag that is being re-pushed every few milliseconds is not worth either.</li>
+ *   <li>A manifest pushed again (same digest) before its revision is re-stat'ed: a new revision time, kept.
+ *       A tag pointed at it after that: {@link ManifestService#delete} deletes the revision first and
+ *       {@code put} writes it back when its tag finds it missing, so no tag is left unresolvable.</li>
+ *   <li>Two replicas running at once (runs are not leased across replicas): both plan the same deletions from
+ *       the same state and deleting is idempotent, so the outcome is that of one run; each report counts only
+ *       what its own run deleted.</li>
+ * </ul> The space comes back with the next garbage collection, which a real run starts itself when
  * {@code registry.retention.collect-after-run} is on.
  */
 @Service
