@@ -7,6 +7,7 @@ import io.cangku.oci.Digest;
 import io.cangku.oci.RepositoryName;
 import io.cangku.oci.Tag;
 import io.cangku.registry.RegistryEvents;
+import io.cangku.storage.WriteBehind;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,9 +27,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -55,7 +53,7 @@ class EventRecorder implements RegistryEvents, SmartLifecycle {
     private final ConcurrentLinkedQueue<EventQueue.Addressed> pendingPulls = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingPullCount = new AtomicInteger();
     private final AtomicLong droppedPulls = new AtomicLong();
-    private volatile ScheduledExecutorService flusher;
+    private final WriteBehind pullFlusher;
     private volatile boolean running;
 
     EventRecorder(EventQueue queue, Clock clock, JsonMapper json, NotificationProperties properties,
@@ -67,6 +65,7 @@ class EventRecorder implements RegistryEvents, SmartLifecycle {
         this.endpoints = properties.compiled();
         this.access = access;
         this.metrics = metrics;
+        this.pullFlusher = new WriteBehind("pull-events", properties.pullFlush(), this::flushPulls);
     }
 
     @Override
@@ -216,28 +215,14 @@ class EventRecorder implements RegistryEvents, SmartLifecycle {
         if (endpoints.stream().noneMatch(e -> e.config().actions().contains(EventAction.pull))) {
             return; // no pull is ever held
         }
-        long every = properties.pullFlush().toMillis();
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("pull-events").daemon().factory());
-        executor.scheduleWithFixedDelay(this::flushPulls, every, every, TimeUnit.MILLISECONDS);
-        flusher = executor;
+        pullFlusher.start();
     }
 
     /** Writes the pulls still in memory before the process ends, so a rolling restart loses none. */
     @Override
     public void stop() {
         running = false;
-        ScheduledExecutorService executor = flusher;
-        flusher = null;
-        if (executor != null) {
-            executor.shutdownNow();
-            try {
-                executor.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            flushPulls();
-        }
+        pullFlusher.stop();
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.cangku.registry.ManifestPullListener;
 import io.cangku.storage.ObjectStore;
 import io.cangku.storage.StorageKey;
 import io.cangku.storage.StorageLayout;
+import io.cangku.storage.WriteBehind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -18,9 +19,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -46,12 +44,13 @@ public class PullTimes implements ManifestPullListener, SmartLifecycle {
     private final RetentionProperties properties;
     private final Map<Pulled, Instant> pending = new ConcurrentHashMap<>();
     private final AtomicLong dropped = new AtomicLong();
-    private volatile ScheduledExecutorService flusher;
+    private final WriteBehind flusher;
 
     PullTimes(ObjectStore store, Clock clock, RetentionProperties properties) {
         this.store = store;
         this.clock = clock;
         this.properties = properties;
+        this.flusher = new WriteBehind("pull-times", properties.pullTimeFlush(), this::flush);
     }
 
     @Override
@@ -141,32 +140,18 @@ public class PullTimes implements ManifestPullListener, SmartLifecycle {
 
     @Override
     public void start() {
-        long every = properties.pullTimeFlush().toMillis();
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("pull-times").daemon().factory());
-        executor.scheduleWithFixedDelay(this::flush, every, every, TimeUnit.MILLISECONDS);
-        flusher = executor;
+        flusher.start();
     }
 
     /** Writes what is pending before the process ends, so a rolling restart loses no pull. */
     @Override
     public void stop() {
-        ScheduledExecutorService executor = flusher;
-        flusher = null;
-        if (executor != null) {
-            executor.shutdownNow();
-            try {
-                executor.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            flush();
-        }
+        flusher.stop();
     }
 
     @Override
     public boolean isRunning() {
-        return flusher != null;
+        return flusher.isRunning();
     }
 
     /** Stops after the web server (higher phases stop first), so the last requests' pulls are in the map. */

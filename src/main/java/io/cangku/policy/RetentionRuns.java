@@ -52,10 +52,33 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       referrer of such a manifest) and no kept tag still does.</li>
  *   <li>A manifest no tag reached goes when a covering policy sets {@code untaggedOlderThan} and it was neither
  *       pushed nor pulled for that long (with several policies, the longest).</li>
+ *   <li>Whatever a kept manifest reaches stays, whether a tag keeps it or it is untagged and young enough (an
+ *       image deployed by digest keeps its platform manifests and its signatures).</li>
  * </ol>
  * Deletions go through {@link ManifestService}, tags first; each is skipped when the tag or revision changed
  * since it was evaluated (pushed again meanwhile). A storage error in a repository leaves it untouched and is
- * reported. The space comes back with the next garbage collection, which a real run starts itself when
+ * reported.
+ * <p>Interleavings with the writes that may race a run:
+ * <ul>
+ *   <li>A push of a tag the plan deletes, before the run re-reads the tag: the re-read sees a new push time, the
+ *       tag is kept. After the delete: a new tag, kept, and its manifest was re-linked by the push.</li>
+ *   <li>A push of that tag between the re-read and the delete (one storage round trip): the one gap left open.
+ *       The newly pushed tag is deleted; its manifest stays linked, so a re-push of the tag is cheap and the
+ *       collector's grace period protects its blobs meanwhile. Closing the gap needs a conditional delete,
+ *       which S3-compatible servers do not all offer, or a check on every tag push; a retention policy
+ *       matching a tag that is being re-pushed every few milliseconds is not worth either.</li>
+ *   <li>An index or referrer pushed during the run that names a planned manifest by digest (the push only checks
+ *       that the child's revision exists): before deleting manifests the run lists the revisions again, and what
+ *       any revision written since the plan reaches is kept. A push between that listing and a deletion is the
+ *       same one-round-trip gap as for tags; the push answered 201 and its child is gone, which the collector
+ *       does not repair (it keeps the blobs for the grace period, so pushing the child again restores it).</li>
+ *   <li>A manifest pushed again (same digest) before its revision is re-stat'ed: a new revision time, kept.
+ *       A tag pointed at it after that: {@link ManifestService#delete} deletes the revision first and
+ *       {@code put} writes it back when its tag finds it missing, so no tag is left unresolvable.</li>
+ *   <li>Two replicas running at once (runs are not leased across replicas): both plan the same deletions from
+ *       the same state and deleting is idempotent, so the outcome is that of one run; each report counts only
+ *       what its own run deleted.</li>
+ * </ul> The space comes back with the next garbage collection, which a real run starts itself when
  * {@code registry.retention.collect-after-run} is on.
  */
 @Service
@@ -204,7 +227,8 @@ public class RetentionRuns {
 
     private record Plan(RepositoryName repository, List<String> policyNames, int tagsKept,
                         List<TagService.TagState> tags, Map<Digest, Instant> lastPulled,
-                        LinkedHashMap<Digest, String> manifests, Map<Digest, Instant> revisions, Set<Digest> strayPulls) {
+                        LinkedHashMap<Digest, String> manifests, Map<Digest, Instant> revisions, Set<Digest> strayPulls,
+                        Graph graph) {
 
         RetentionReport.RepositoryOutcome outcome() {
             return new RetentionReport.RepositoryOutcome(repository.value(), policyNames, tagsKept,
@@ -225,14 +249,7 @@ public class RetentionRuns {
             Tag tag = Tag.parse(StorageLayout.decodeTagName(item.key().name()));
             tags.read(repository, tag).ifPresent(all::add);
         });
-        Map<Digest, Instant> revisions = new LinkedHashMap<>();
-        StorageKey revisionsPrefix = StorageLayout.manifestRevisions(repository);
-        store.forEach(revisionsPrefix, item -> {
-            Digest digest = PullTimes.digestOf(item.key().relativeTo(revisionsPrefix));
-            if (digest != null) {
-                revisions.put(digest, item.lastModified());
-            }
-        });
+        Map<Digest, Instant> revisions = revisions(repository);
         Map<Digest, Instant> lastPulled = pullTimes.lastPulled(repository);
 
         // tags: kept when any rule of any covering policy keeps them, or an immutable-tag rule protects them
@@ -264,10 +281,76 @@ public class RetentionRuns {
         List<TagService.TagState> deletedTags = all.stream().filter(t -> !kept.contains(t.tag()))
                 .sorted(Comparator.comparing(TagService.TagState::pushedAt)).toList();
 
-        // manifests: what the kept tags still reach stays; what only deleted tags reached goes with them
+        // manifests: what a kept tag or a kept untagged manifest reaches stays (index children, referrers of what
+        // is reached); what only deleted tags reached goes, and so do untagged manifests past untaggedOlderThan
+        Graph graph = graph(repository, revisions.keySet());
+        Set<Digest> reached = reach(all.stream().map(TagService.TagState::digest).toList(), graph);
+        Duration untaggedAfter = covering.stream().map(p -> p.policy().untaggedOlderThan()).filter(d -> d != null)
+                .max(Comparator.naturalOrder()).orElse(null);
+        Set<Digest> oldUntagged = new LinkedHashSet<>();
+        Set<Digest> keptUntagged = new LinkedHashSet<>();
+        for (Map.Entry<Digest, Instant> revision : revisions.entrySet()) {
+            Digest digest = revision.getKey();
+            if (reached.contains(digest)) {
+                continue;
+            }
+            Instant lastUsed = revision.getValue();
+            Instant pulled = lastPulled.get(digest);
+            if (pulled != null && pulled.isAfter(lastUsed)) {
+                lastUsed = pulled;
+            }
+            boolean old = untaggedAfter != null && lastUsed.isBefore(now.minus(untaggedAfter));
+            (old ? oldUntagged : keptUntagged).add(digest);
+        }
+        // a kept untagged manifest (deployed by digest, pulled yesterday) keeps its children and its signatures
+        List<Digest> keptRoots = new ArrayList<>(keptUntagged);
+        all.stream().filter(t -> kept.contains(t.tag())).map(TagService.TagState::digest).forEach(keptRoots::add);
+        Set<Digest> stillReached = reach(keptRoots, graph);
+        List<Digest> candidates = new ArrayList<>(reached);
+        candidates.addAll(oldUntagged);
+        LinkedHashMap<Digest, String> deletedManifests = new LinkedHashMap<>();
+        for (Digest digest : reach(candidates, graph)) { // parents first
+            if (!stillReached.contains(digest) && revisions.containsKey(digest)) {
+                deletedManifests.put(digest, reached.contains(digest) ? "tags deleted" : "untagged");
+            }
+        }
+        Set<Digest> strayPulls = new HashSet<>(lastPulled.keySet());
+        strayPulls.removeAll(revisions.keySet());
+        return new Plan(repository, covering.stream().map(p -> p.policy().name()).toList(), all.size() - deletedTags.size(),
+                deletedTags, lastPulled, deletedManifests, revisions, strayPulls, graph);
+    }
+
+    /** The repository's manifest revisions with their times. */
+    private Map<Digest, Instant> revisions(RepositoryName repository) throws IOException {
+        Map<Digest, Instant> revisions = new LinkedHashMap<>();
+        StorageKey revisionsPrefix = StorageLayout.manifestRevisions(repository);
+        store.forEach(revisionsPrefix, item -> {
+            Digest digest = PullTimes.digestOf(item.key().relativeTo(revisionsPrefix));
+            if (digest != null) {
+                revisions.put(digest, item.lastModified());
+            }
+        });
+        return revisions;
+    }
+
+    /** Which manifests name which: an index its children, a referrer its subject. */
+    private record Graph(Map<Digest, List<Digest>> children, Map<Digest, List<Digest>> referrersOf) {
+
+        Graph with(Graph more) {
+            Map<Digest, List<Digest>> allChildren = new HashMap<>(children);
+            allChildren.putAll(more.children);
+            Map<Digest, List<Digest>> allReferrers = new HashMap<>();
+            referrersOf.forEach((subject, referrers) -> allReferrers.put(subject, new ArrayList<>(referrers)));
+            more.referrersOf.forEach((subject, referrers) ->
+                    allReferrers.computeIfAbsent(subject, s -> new ArrayList<>()).addAll(referrers));
+            return new Graph(allChildren, allReferrers);
+        }
+    }
+
+    private Graph graph(RepositoryName repository, Collection<Digest> digests) throws IOException {
         Map<Digest, List<Digest>> children = new HashMap<>();
         Map<Digest, List<Digest>> referrersOf = new HashMap<>();
-        for (Digest digest : revisions.keySet()) {
+        for (Digest digest : digests) {
             String mediaType = blobs.revisionMediaType(repository, digest).orElse(null);
             if (mediaType == null) {
                 continue; // deleted while listing
@@ -278,38 +361,7 @@ public class RetentionRuns {
                 refs.get().subject().ifPresent(subject -> referrersOf.computeIfAbsent(subject, s -> new ArrayList<>()).add(digest));
             }
         }
-        Set<Digest> stillReached = reach(all.stream().filter(t -> kept.contains(t.tag())).map(TagService.TagState::digest).toList(),
-                children, referrersOf);
-        Set<Digest> reached = reach(all.stream().map(TagService.TagState::digest).toList(), children, referrersOf);
-        LinkedHashMap<Digest, String> deletedManifests = new LinkedHashMap<>();
-        for (Digest digest : reached) {
-            if (!stillReached.contains(digest) && revisions.containsKey(digest)) {
-                deletedManifests.put(digest, "tags deleted");
-            }
-        }
-        Duration untaggedAfter = covering.stream().map(p -> p.policy().untaggedOlderThan()).filter(d -> d != null)
-                .max(Comparator.naturalOrder()).orElse(null);
-        if (untaggedAfter != null) {
-            Instant cutoff = now.minus(untaggedAfter);
-            for (Map.Entry<Digest, Instant> revision : revisions.entrySet()) {
-                Digest digest = revision.getKey();
-                if (reached.contains(digest)) {
-                    continue;
-                }
-                Instant lastUsed = revision.getValue();
-                Instant pulled = lastPulled.get(digest);
-                if (pulled != null && pulled.isAfter(lastUsed)) {
-                    lastUsed = pulled;
-                }
-                if (lastUsed.isBefore(cutoff)) {
-                    deletedManifests.put(digest, "untagged");
-                }
-            }
-        }
-        Set<Digest> strayPulls = new HashSet<>(lastPulled.keySet());
-        strayPulls.removeAll(revisions.keySet());
-        return new Plan(repository, covering.stream().map(p -> p.policy().name()).toList(), all.size() - deletedTags.size(),
-                deletedTags, lastPulled, deletedManifests, revisions, strayPulls);
+        return new Graph(children, referrersOf);
     }
 
     private static boolean keeps(RetentionPolicy.Compiled compiled, TagService.TagState tag, Map<Digest, Instant> lastPulled,
@@ -326,15 +378,14 @@ public class RetentionRuns {
     }
 
     /** Manifests reached from {@code roots}: index children, and referrers of what is reached; parents first. */
-    private static Set<Digest> reach(Collection<Digest> roots, Map<Digest, List<Digest>> children,
-                                     Map<Digest, List<Digest>> referrersOf) {
+    private static Set<Digest> reach(Collection<Digest> roots, Graph graph) {
         Set<Digest> reached = new LinkedHashSet<>();
         Deque<Digest> pending = new ArrayDeque<>(roots);
         while (!pending.isEmpty()) {
             Digest digest = pending.removeFirst();
             if (reached.add(digest)) {
-                pending.addAll(children.getOrDefault(digest, List.of()));
-                pending.addAll(referrersOf.getOrDefault(digest, List.of()));
+                pending.addAll(graph.children().getOrDefault(digest, List.of()));
+                pending.addAll(graph.referrersOf().getOrDefault(digest, List.of()));
             }
         }
         return reached;
@@ -358,9 +409,19 @@ public class RetentionRuns {
                 errors.add(repository + ":" + tag.tag() + " kept: " + e.getMessage());
             }
         }
+        // an index or referrer pushed since the plan names manifests by digest without rewriting their revisions:
+        // what the manifests written since then reach stays
+        Map<Digest, Instant> current = revisions(repository);
+        List<Digest> pushedSince = current.entrySet().stream()
+                .filter(e -> !e.getValue().equals(plan.revisions().get(e.getKey()))).map(Map.Entry::getKey).toList();
+        Set<Digest> reachedFromNew = pushedSince.isEmpty() ? Set.of()
+                : reach(pushedSince, plan.graph().with(graph(repository, pushedSince)));
         LinkedHashMap<Digest, String> deletedManifests = new LinkedHashMap<>();
         for (Map.Entry<Digest, String> manifest : plan.manifests().entrySet()) {
             Digest digest = manifest.getKey();
+            if (reachedFromNew.contains(digest)) {
+                continue; // named by a manifest pushed during the run
+            }
             Optional<ObjectInfo> revision = store.stat(StorageLayout.manifestRevision(repository, digest));
             if (revision.isEmpty() || !revision.get().lastModified().equals(plan.revisions().get(digest))) {
                 continue; // deleted or pushed again since it was evaluated
@@ -378,7 +439,7 @@ public class RetentionRuns {
             pullTimes.forget(repository, stray); // pull markers of manifests deleted since by anyone
         }
         Plan done = new Plan(repository, plan.policyNames(), plan.tagsKept() + plan.tags().size() - deletedTags.size(),
-                deletedTags, plan.lastPulled(), deletedManifests, plan.revisions(), Set.of());
+                deletedTags, plan.lastPulled(), deletedManifests, plan.revisions(), Set.of(), plan.graph());
         return done.outcome();
     }
 

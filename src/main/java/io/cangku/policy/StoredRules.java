@@ -1,5 +1,6 @@
 package io.cangku.policy;
 
+import io.cangku.storage.ConditionalWritesUnsupportedException;
 import io.cangku.storage.ObjectStore;
 import io.cangku.storage.StorageKey;
 import tools.jackson.databind.JavaType;
@@ -55,7 +56,7 @@ public final class StoredRules<T> {
             boolean written;
             try {
                 written = store.writeSmallIfVersion(key, content, current.map(ObjectStore.VersionedBytes::version).orElse(null));
-            } catch (IOException conditionalWriteRefused) {
+            } catch (ConditionalWritesUnsupportedException conditionalWriteRefused) {
                 // a store without conditional writes (registry.storage.s3.conditional-writes=false): the last of two
                 // admins changing rules at the same moment wins
                 store.writeSmall(key, content);

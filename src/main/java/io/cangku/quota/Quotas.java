@@ -18,6 +18,7 @@ import io.cangku.registry.ManifestService;
 import io.cangku.registry.PushAdmission;
 import io.cangku.registry.QuotaExceededException;
 import io.cangku.registry.RepositoryCatalog;
+import io.cangku.storage.ConditionalWritesUnsupportedException;
 import io.cangku.storage.ObjectStore;
 import io.cangku.storage.StorageKey;
 import io.cangku.storage.StorageLayout;
@@ -317,20 +318,12 @@ public class Quotas implements PushAdmission {
         }
         try {
             return store.writeSmallIfVersion(key, content, version);
-        } catch (IOException conditionalWriteRefused) {
-            if (!conditionalWritesMissing(conditionalWriteRefused)) {
-                throw conditionalWriteRefused;
-            }
+        } catch (ConditionalWritesUnsupportedException conditionalWriteRefused) {
             // a store without conditional writes (registry.storage.s3.conditional-writes=false): the last of two
             // pushes counted at the same moment wins, and the other's blobs are counted again at the next count
             store.writeSmall(key, content);
             return true;
         }
-    }
-
-    private static boolean conditionalWritesMissing(IOException e) {
-        // S3ObjectStore's refusal when registry.storage.s3.conditional-writes=false; any other failure is thrown
-        return String.valueOf(e.getMessage()).startsWith("conditional writes are switched off");
     }
 
     private static QuotaExceededException exceeded(Quota quota, RepositoryName repository, long used, long added) {

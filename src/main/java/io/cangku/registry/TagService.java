@@ -5,6 +5,7 @@ import io.cangku.oci.OciError;
 import io.cangku.oci.RegistryException;
 import io.cangku.oci.RepositoryName;
 import io.cangku.oci.Tag;
+import io.cangku.storage.ConditionalWritesUnsupportedException;
 import io.cangku.storage.KeyPage;
 import io.cangku.storage.ObjectInfo;
 import io.cangku.storage.Page;
@@ -123,7 +124,7 @@ public class TagService {
         boolean created;
         try {
             created = store.writeSmallIfVersion(key, content(digest, now), null);
-        } catch (IOException conditionalWriteRefused) {
+        } catch (ConditionalWritesUnsupportedException conditionalWriteRefused) {
             created = store.stat(key).isEmpty();
             if (created) {
                 store.writeSmall(key, content(digest, now));

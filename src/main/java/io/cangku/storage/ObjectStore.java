@@ -107,6 +107,8 @@ public interface ObjectStore {
      * Atomic against every other conditional write of the key, across processes and replicas, where the
      * backend enforces it (S3: {@code If-Match} / {@code If-None-Match}; the filesystem: a file lock).
      * Plain {@link #writeSmall} and {@link #delete} are not held back by it.
+     *
+     * @throws ConditionalWritesUnsupportedException when the store is configured without conditional writes
      */
     boolean writeSmallIfVersion(StorageKey key, byte[] content, String expectedVersion) throws IOException;
 

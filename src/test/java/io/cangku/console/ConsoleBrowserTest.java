@@ -643,6 +643,91 @@ class ConsoleBrowserTest {
         }
     }
 
+    @Test
+    @Order(50)
+    void savesARetentionPolicyRunsItAfterADryRunAndProtectsTagsWithAnImmutableRule() {
+        // given: a CI repository of three builds, pushed one after the other
+        for (int build = 1; build <= 3; build++) {
+            push("ret/app", TestImages.image().seed(50 + build).build(), "build-" + build);
+        }
+        browser.get("/policies");
+
+        // when: a policy keeping the newest tag, typed into the page's form
+        browser.find(By.cssSelector("details:has(form[action='/policies/retention']) > summary")).click();
+        browser.find(By.id("ret-name")).sendKeys("ci-trim");
+        browser.find(By.id("ret-repos")).sendKeys("ret/**");
+        browser.find(By.id("ret-last")).sendKeys("1");
+        browser.clickToLoad(By.cssSelector("form[action='/policies/retention'] button[type=submit]"));
+
+        // then: listed, as made here rather than in configuration
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).isEqualTo("Retention policy ci-trim created.");
+        assertThat(browser.text(By.cssSelector("section[aria-labelledby=retention-h] table.data"))).contains("ci-trim")
+                .contains("ret/**").contains("newest 1").contains("API");
+
+        // when: a dry run
+        browser.clickToLoad(By.cssSelector("form[action='/policies/dry-run'] button"));
+
+        // then: the two older builds would go, and nothing changed yet
+        assertThat(browser.text(By.cssSelector("section[aria-labelledby=dry-h]"))).contains("ret/app")
+                .contains("build-1").contains("build-2").doesNotContain("build-3");
+        assertThat(v2Status("ret/app", "build-1")).isEqualTo(200);
+        browser.checkPage("27-retention-dry-run");
+
+        // when: the real run, confirmed
+        browser.find(By.cssSelector("form[action='/policies/retention/run'] button")).click();
+        browser.driver().switchTo().alert().accept();
+        browser.waitUntil(d -> browser.all(By.cssSelector(".alert.ok")).stream().anyMatch(e -> e.getText().startsWith("Retention ran")));
+
+        // then: the registry no longer serves them
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).contains("2 tags and 2 manifests deleted");
+        assertThat(v2Status("ret/app", "build-1")).isEqualTo(404);
+        assertThat(v2Status("ret/app", "build-2")).isEqualTo(404);
+        assertThat(v2Status("ret/app", "build-3")).isEqualTo(200);
+
+        // when: a bad value in the form
+        browser.get("/policies");
+        browser.find(By.cssSelector("details:has(form[action='/policies/retention']) > summary")).click();
+        browser.find(By.id("ret-name")).sendKeys("broken");
+        browser.find(By.id("ret-repos")).sendKeys("ret/**");
+        browser.find(By.id("ret-pushed")).sendKeys("a while");
+        browser.clickToLoad(By.cssSelector("form[action='/policies/retention'] button[type=submit]"));
+
+        // then: a message saying what to type
+        assertThat(browser.text(By.id("main"))).contains("pushed within is a duration such as 30d, 12h or 30m");
+        browser.checkPage("29-policy-form-error");
+
+        // when: an immutable-tag rule over the remaining build
+        browser.get("/policies");
+        browser.find(By.cssSelector("details:has(form[action='/policies/immutable-tags']) > summary")).click();
+        browser.find(By.id("imm-name")).sendKeys("console-builds");
+        browser.find(By.id("imm-repos")).sendKeys("ret/**");
+        browser.find(By.id("imm-tags")).sendKeys("build-.*");
+        browser.clickToLoad(By.cssSelector("form[action='/policies/immutable-tags'] button[type=submit]"));
+
+        // then: the registry refuses to delete the tag
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).isEqualTo("Immutable-tag rule console-builds created.");
+        String token = http.token(TokenAuthRegistry.ADMIN, TokenAuthRegistry.ADMIN_PASSWORD, "repository:ret/app:delete");
+        assertThat(http.send("DELETE", "/v2/ret/app/manifests/build-3", null, "Authorization", "Bearer " + token).status())
+                .isEqualTo(409);
+        browser.checkPage("28-policies");
+
+        // when: both deleted again, each confirmed
+        for (String name : List.of("immutable-tag rule console-builds", "retention policy ci-trim")) {
+            browser.find(By.cssSelector("button[aria-label='Delete the " + name + "']")).click();
+            browser.driver().switchTo().alert().accept();
+            String notice = Character.toUpperCase(name.charAt(0)) + name.substring(1) + " deleted.";
+            browser.waitUntil(d -> browser.all(By.cssSelector(".alert.ok")).stream().anyMatch(e -> e.getText().equals(notice)));
+        }
+
+        // then
+        assertThat(browser.text(By.id("main"))).contains("No retention policies").contains("No immutable-tag rules");
+        assertThat(http.send("DELETE", "/v2/ret/app/manifests/build-3", null, "Authorization", "Bearer " + token).status())
+                .isEqualTo(202);
+        // the collection the real run started (registry.retention.collect-after-run) ends before the next test
+        browser.waitUntil(d -> !http.admin("GET", "/api/gc", null)
+                .text().contains("\"state\":\"running\""));
+    }
+
     /** Server time of each page on 10,000 repositories and a repository of 5,000 tags, from Server-Timing. */
     @Test
     @Order(100)

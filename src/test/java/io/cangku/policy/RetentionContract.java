@@ -11,6 +11,7 @@ import io.cangku.testing.RegistryContext;
 import io.cangku.testing.TestBlob;
 import io.cangku.testing.TestImage;
 import io.cangku.testing.TestImages;
+import io.cangku.testing.TestIndex;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -208,6 +209,51 @@ abstract class RetentionContract {
     }
 
     @Test
+    @DisplayName("what a kept manifest reaches stays: an image deployed by digest keeps its old signature, a young index its old platforms")
+    void keptUntaggedManifestsKeepWhatTheyReach() throws Exception {
+        // given: an image deployed by digest with its signature, two platform manifests and a forgotten image,
+        // all untagged
+        putJson("/api/retention/policies/untagged", "{\"repositories\":\"deployed/*\",\"untaggedOlderThan\":\"1h\"}", 201);
+        TestImage deployed = image(13_101);
+        pushImage("deployed/app", deployed.manifest().digest(), deployed);
+        TestBlob signature = pushSignature("deployed/app", deployed.manifest());
+        TestIndex multi = TestImages.index(TestImages.image().seed(13_102).platform("linux", "amd64").build(),
+                TestImages.image().seed(13_103).platform("linux", "arm64").build());
+        for (TestImage platform : multi.images()) {
+            pushImage("deployed/app", platform.manifest().digest(), platform);
+        }
+        TestImage forgotten = image(13_104);
+        pushImage("deployed/app", forgotten.manifest().digest(), forgotten);
+
+        // when: two hours later the deployed image is pulled (its signature is not), and an index is made of the
+        // old platform manifests, as `buildx imagetools create` does, and pulled (the test's clock moves pull
+        // times, not the store's modification times, so a pull is what makes the new index young here)
+        clock.advance(Duration.ofHours(2));
+        assertThat(send("GET", "/v2/deployed/app/manifests/" + deployed.manifest().digest(), null, null).statusCode()).isEqualTo(200);
+        putManifest("deployed/app", multi.index().digest(), multi.index(), 201);
+        assertThat(send("GET", "/v2/deployed/app/manifests/" + multi.index().digest(), null, null).statusCode()).isEqualTo(200);
+        registry.bean(PullTimes.class).flush();
+        JsonNode dry = postJson("/api/retention/runs", "{\"dryRun\": true}", 200);
+
+        // then: only the forgotten image goes; the signature and the platform manifests stay with what needs them
+        JsonNode plan = dry.path("repositories").get(0);
+        assertThat(texts(plan.path("manifests"), "digest")).as("%s", plan).containsExactly(forgotten.manifest().digest());
+        assertThat(texts(plan.path("manifests"), "reason")).containsExactly("untagged");
+
+        // when: the run for real
+        postJson("/api/retention/runs", "{}", 200);
+
+        // then
+        for (TestBlob kept : List.of(deployed.manifest(), signature, multi.index(), multi.images().get(0).manifest(),
+                multi.images().get(1).manifest())) {
+            assertThat(send("HEAD", "/v2/deployed/app/manifests/" + kept.digest(), null, null).statusCode())
+                    .as("%s", kept.digest()).isEqualTo(200);
+        }
+        assertThat(send("HEAD", "/v2/deployed/app/manifests/" + forgotten.manifest().digest(), null, null).statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
     @DisplayName("an immutable tag refuses a move and deletes with 409 DENIED naming the rule; the same digest and new tags still push")
     void immutableTagRefusesMoveAndDelete() throws Exception {
         // given
@@ -366,6 +412,26 @@ abstract class RetentionContract {
                     "application/octet-stream", blob.content());
             assertThat(reply.statusCode()).as("upload of %s: %s", blob, reply.body()).isEqualTo(201);
         }
+    }
+
+    /** A signature-like referrer of {@code subject}: an empty config, one layer, and the subject field. */
+    private TestBlob pushSignature(String repository, TestBlob subject) {
+        TestBlob empty = TestBlob.of("application/vnd.oci.empty.v1+json", "{}".getBytes(StandardCharsets.UTF_8));
+        TestBlob layer = TestBlob.of("application/vnd.dev.cosign.simplesigning.v1+json",
+                ("{\"critical\":{\"image\":{\"docker-manifest-digest\":\"" + subject.digest() + "\"}}}").getBytes(StandardCharsets.UTF_8));
+        for (TestBlob blob : List.of(empty, layer)) {
+            HttpResponse<String> reply = send("POST", "/v2/" + repository + "/blobs/uploads/?digest=" + blob.digest(),
+                    "application/octet-stream", blob.content());
+            assertThat(reply.statusCode()).as("upload of %s: %s", blob, reply.body()).isEqualTo(201);
+        }
+        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + TestImages.OCI_MANIFEST + "\","
+                + "\"artifactType\":\"application/vnd.dev.cosign.artifact.sig.v1+json\","
+                + "\"config\":{\"mediaType\":\"" + empty.mediaType() + "\",\"digest\":\"" + empty.digest() + "\",\"size\":2},"
+                + "\"layers\":[{\"mediaType\":\"" + layer.mediaType() + "\",\"digest\":\"" + layer.digest() + "\",\"size\":" + layer.size() + "}],"
+                + "\"subject\":{\"mediaType\":\"" + subject.mediaType() + "\",\"digest\":\"" + subject.digest() + "\",\"size\":" + subject.size() + "}}";
+        TestBlob referrer = TestBlob.of(TestImages.OCI_MANIFEST, manifest.getBytes(StandardCharsets.UTF_8));
+        putManifest(repository, referrer.digest(), referrer, 201);
+        return referrer;
     }
 
     private void pushImage(String repository, String reference, TestImage image) {

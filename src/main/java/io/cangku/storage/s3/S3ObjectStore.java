@@ -1,5 +1,6 @@
 package io.cangku.storage.s3;
 
+import io.cangku.storage.ConditionalWritesUnsupportedException;
 import io.cangku.storage.AppendOffsetMismatchException;
 import io.cangku.storage.KeyedLocks;
 import io.cangku.storage.ObjectInfo;
@@ -282,8 +283,7 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     @Override
     public boolean writeSmallIfVersion(StorageKey key, byte[] content, String expectedVersion) throws IOException {
         if (!conditionalWrites) {
-            throw new IOException("conditional writes are switched off (registry.storage.s3.conditional-writes=false), "
-                    + "but writing " + key + " needs one");
+            throw new ConditionalWritesUnsupportedException(key);
         }
         String objectKey = objectKey(key);
         try {

@@ -19,20 +19,26 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 12's immutable tags as a user meets them: a CI job re-pushing the same image to a release tag succeeds,
- * pushing a different image to it fails in skopeo and in a real Docker engine, and each client shows the
- * registry's message naming the rule. The rule is declared in configuration, as a GitOps deployment would.
+ * Issue 12's immutable tags and quotas as a user meets them, in real clients against one registry that declares
+ * both in configuration, as a GitOps deployment would. A CI job re-pushing the same image to a release tag
+ * succeeds, pushing a different image to it fails in skopeo and in a real Docker engine, and each client shows
+ * the registry's message naming the rule. skopeo pushes an image that fits a quota and is refused one that would
+ * cross it, with the quota, the usage and the limit in its message. The rule and the quota cover different
+ * repositories, so neither test sees the other's policy.
  */
-class ImmutableTagClientsTest {
+class PolicyClientsTest {
 
     private static RegistryContext registry;
 
     @BeforeAll
     static void startRegistry() {
-        registry = RegistryContext.startOpen(Backends.filesystemArguments(Backends.newTempDir("cangku-immutable-")),
+        registry = RegistryContext.startOpen(Backends.filesystemArguments(Backends.newTempDir("cangku-policy-clients-")),
                 "--registry.immutable-tags[0].name=releases",
                 "--registry.immutable-tags[0].repositories=imm/**",
-                "--registry.immutable-tags[0].tags=v[0-9]+(\\.[0-9]+)*");
+                "--registry.immutable-tags[0].tags=v[0-9]+(\\.[0-9]+)*",
+                "--registry.quotas[0].name=team-q",
+                "--registry.quotas[0].repositories=team-q/**",
+                "--registry.quotas[0].limit=100KB");
     }
 
     @AfterAll
@@ -105,5 +111,27 @@ class ImmutableTagClientsTest {
         Path archive = workspace.resolve("image-" + name + ".tar");
         workspace.skopeo("copy", layout.reference("v1"), "docker-archive:" + archive + ":" + reference).run();
         engine.docker(config, "load", "-i", archive.toString()).run();
+    }
+
+    @Test
+    @RequiresTool("skopeo")
+    @DisplayName("skopeo pushes an image that fits the quota, and is refused one that would cross it with usage and limit in its message")
+    void skopeoShowsTheQuotaRefusal(@TempDir Path tmp) {
+        // given: 60 KiB pushed under a 100 KiB quota
+        ClientWorkspace workspace = ClientWorkspace.in(tmp.resolve("clients"));
+        TestImage fits = TestImages.image().seed(34_001).randomLayers(1, 60 * 1024).build();
+        TestImage tooMuch = TestImages.image().seed(34_002).randomLayers(1, 60 * 1024).build();
+        OciLayout layout = OciLayout.create(tmp.resolve("layout")).add(fits, "fits").add(tooMuch, "too-much");
+        workspace.skopeo("copy", "--dest-tls-verify=false", layout.reference("fits"),
+                "docker://" + registry.hostPort() + "/team-q/app:1").run();
+
+        // when: another 60 KiB image goes to another repository of the scope
+        Processes.Output refused = workspace.skopeo("copy", "--dest-tls-verify=false", layout.reference("too-much"),
+                "docker://" + registry.hostPort() + "/team-q/other:1").runAllowingFailure();
+
+        // then
+        System.out.println("skopeo shows: " + refused.stderr().trim());
+        assertThat(refused.exitCode()).as("%s", refused.describe()).isNotZero();
+        assertThat(refused.stderr()).contains("denied", "storage quota 'team-q'", "its repositories already use", "of the limit of 100.0 KB (102400 bytes)");
     }
 }

@@ -1,0 +1,168 @@
+package io.cangku.console.web;
+
+import io.cangku.auth.AuditLog;
+import io.cangku.policy.ImmutableTags;
+import io.cangku.policy.InvalidRuleException;
+import io.cangku.policy.RetentionPolicies;
+import io.cangku.policy.RetentionPolicy;
+import io.cangku.policy.RetentionReport;
+import io.cangku.policy.RetentionRuns;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.stereotype.Controller;
+import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * The forms of the Policies page that change something (administrators): save or delete a retention policy or an
+ * immutable-tag rule, and run retention for real. They go through the same services as the admin API, with the
+ * same validation and messages, and each is audited. Every form is a POST with its CSRF token that redirects
+ * back to the page with a one-line notice, so reloading never repeats it; deletions and a real run ask first.
+ */
+@Controller
+@RequestMapping("/policies")
+class PolicyChanges {
+
+    private final RetentionPolicies policies;
+    private final ImmutableTags immutableTags;
+    private final RetentionRuns runs;
+    private final AuditLog audit;
+
+    PolicyChanges(RetentionPolicies policies, ImmutableTags immutableTags, RetentionRuns runs, AuditLog audit) {
+        this.policies = policies;
+        this.immutableTags = immutableTags;
+        this.runs = runs;
+        this.audit = audit;
+    }
+
+    @PostMapping("/retention")
+    String saveRetentionPolicy(@ModelAttribute("viewer") Viewer viewer, @RequestParam String name,
+                               @RequestParam String repositories,
+                               @RequestParam(required = false) String keepLast,
+                               @RequestParam(required = false) String keepTagsMatching,
+                               @RequestParam(required = false) String keepPushedWithin,
+                               @RequestParam(required = false) String keepPulledWithin,
+                               @RequestParam(required = false) String untaggedOlderThan,
+                               HttpServletRequest request, RedirectAttributes redirect) throws IOException {
+        requireAdmin(viewer);
+        RetentionPolicy policy = new RetentionPolicy(name.strip(), repositories.strip(), count("keep last", keepLast),
+                blankToNull(keepTagsMatching), duration("pushed within", keepPushedWithin),
+                duration("pulled within", keepPulledWithin), duration("untagged manifests after", untaggedOlderThan), false);
+        boolean created = valid(() -> policies.save(policy));
+        audit.record(viewer.name(), "save-retention-policy", policy.name() + " " + policy.repositories(),
+                request.getRemoteAddr(), "ok");
+        redirect.addFlashAttribute("notice", "Retention policy " + policy.name() + (created ? " created." : " saved."));
+        return "redirect:/policies";
+    }
+
+    @PostMapping("/retention/delete")
+    String deleteRetentionPolicy(@ModelAttribute("viewer") Viewer viewer, @RequestParam String name,
+                                 HttpServletRequest request, RedirectAttributes redirect) throws IOException {
+        requireAdmin(viewer);
+        if (!policies.delete(name)) {
+            throw ConsoleException.notFound("retention policy " + name + " does not exist");
+        }
+        audit.record(viewer.name(), "delete-retention-policy", name, request.getRemoteAddr(), "ok");
+        redirect.addFlashAttribute("notice", "Retention policy " + name + " deleted.");
+        return "redirect:/policies";
+    }
+
+    /** A real run: deletes what no policy keeps; the page's dry run shows the same list first. */
+    @PostMapping("/retention/run")
+    String runRetention(@ModelAttribute("viewer") Viewer viewer, HttpServletRequest request, RedirectAttributes redirect)
+            throws IOException {
+        requireAdmin(viewer);
+        RetentionReport report;
+        try {
+            report = runs.run(false, viewer.name());
+        } catch (RetentionRuns.AlreadyRunningException e) {
+            throw new ConsoleException(409, e.getMessage());
+        }
+        String outcome = report.tagsDeleted() + " tags and " + report.manifestsDeleted() + " manifests deleted";
+        audit.record(viewer.name(), "retention", report.id(), request.getRemoteAddr(), outcome);
+        redirect.addFlashAttribute("notice", "Retention ran over " + report.repositoriesEvaluated() + " repositories: "
+                + outcome + (report.errors().isEmpty() ? "" : ", " + report.errors().size() + " kept after an error")
+                + ". " + (report.collectionNote() != null ? report.collectionNote()
+                : "The space comes back with the next garbage collection."));
+        return "redirect:/policies";
+    }
+
+    @PostMapping("/immutable-tags")
+    String saveImmutableTagRule(@ModelAttribute("viewer") Viewer viewer, @RequestParam String name,
+                                @RequestParam String repositories, @RequestParam String tags,
+                                HttpServletRequest request, RedirectAttributes redirect) throws IOException {
+        requireAdmin(viewer);
+        boolean created = valid(() -> immutableTags.save(name.strip(), repositories.strip(), tags.strip()));
+        audit.record(viewer.name(), "save-immutable-tag-rule", name.strip() + " " + repositories.strip() + " " + tags.strip(),
+                request.getRemoteAddr(), "ok");
+        redirect.addFlashAttribute("notice", "Immutable-tag rule " + name.strip() + (created ? " created." : " saved."));
+        return "redirect:/policies";
+    }
+
+    @PostMapping("/immutable-tags/delete")
+    String deleteImmutableTagRule(@ModelAttribute("viewer") Viewer viewer, @RequestParam String name,
+                                  HttpServletRequest request, RedirectAttributes redirect) throws IOException {
+        requireAdmin(viewer);
+        if (!immutableTags.delete(name)) {
+            throw ConsoleException.notFound("immutable-tag rule " + name + " does not exist");
+        }
+        audit.record(viewer.name(), "delete-immutable-tag-rule", name, request.getRemoteAddr(), "ok");
+        redirect.addFlashAttribute("notice", "Immutable-tag rule " + name + " deleted.");
+        return "redirect:/policies";
+    }
+
+    private interface Change {
+        boolean apply() throws IOException;
+    }
+
+    /** The services' own validation, with their messages, shown as the form's error page. */
+    private static boolean valid(Change change) throws IOException {
+        try {
+            return change.apply();
+        } catch (InvalidRuleException e) {
+            throw ConsoleException.badRequest(e.getMessage());
+        }
+    }
+
+    private static Integer count(String field, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(value.strip());
+        } catch (NumberFormatException e) {
+            throw ConsoleException.badRequest(field + " is a whole number of tags, such as 10; got \"" + cut(value) + "\"");
+        }
+    }
+
+    private static Duration duration(String field, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return DurationStyle.detectAndParse(value.strip());
+        } catch (IllegalArgumentException e) {
+            throw ConsoleException.badRequest(field + " is a duration such as 30d, 12h or 30m; got \"" + cut(value) + "\"");
+        }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    private static String cut(String value) {
+        return value.length() <= 40 ? value : value.substring(0, 40) + "…";
+    }
+
+    private static void requireAdmin(Viewer viewer) {
+        if (!viewer.admin()) {
+            throw ConsoleException.forbidden("only administrators change the registry's policies");
+        }
+    }
+}
