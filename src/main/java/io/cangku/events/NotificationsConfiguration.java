@@ -46,6 +46,12 @@ class NotificationsConfiguration {
     @Bean
     DeliveryLease deliveryLease(ObjectStore store, JsonMapper json, Clock clock, NotificationProperties properties,
                                 EventSource source) {
+        if (!properties.endpoints().isEmpty() && !store.supportsConditionalWrites()) {
+            // without the lease no replica would ever deliver, while every push kept adding to the inbox
+            throw new IllegalStateException("registry.notifications.endpoints need conditional writes for the delivery "
+                    + "lease, but the store has none (registry.storage.s3.conditional-writes=false): use a store that "
+                    + "has them, or no notification endpoints");
+        }
         return new DeliveryLease(store, json, clock, properties.leaseTtl(), source.host() + "/" + source.instanceId());
     }
 

@@ -125,6 +125,11 @@ final class MeteredObjectStore implements ObjectStore {
     }
 
     @Override
+    public boolean supportsConditionalWrites() {
+        return delegate.supportsConditionalWrites();
+    }
+
+    @Override
     public boolean writeSmallIfVersion(StorageKey key, byte[] content, String expectedVersion) throws IOException {
         return timed("writeSmallIfVersion", () -> delegate.writeSmallIfVersion(key, content, expectedVersion));
     }

@@ -113,6 +113,14 @@ public interface ObjectStore {
     boolean writeSmallIfVersion(StorageKey key, byte[] content, String expectedVersion) throws IOException;
 
     /**
+     * Whether {@link #writeSmallIfVersion} can succeed here, so a feature that cannot work without it (a lease
+     * shared by replicas) can refuse to start instead of failing on every attempt. A decorator must pass it on.
+     */
+    default boolean supportsConditionalWrites() {
+        return true;
+    }
+
+    /**
      * Deletes every object whose key lies under {@code prefix}, appendable objects and what the backend keeps
      * for them included; idempotent.
      */

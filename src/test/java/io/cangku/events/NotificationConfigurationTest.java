@@ -70,6 +70,12 @@ class NotificationConfigurationTest {
             settings.forEach((k, v) -> arguments.add("--registry.notifications." + k + "=" + v));
             runs.launch(columns[0].strip(), arguments);
         }
+        List<String> withoutConditionalWrites = new ArrayList<>(Backends.s3Arguments(Backends.newBucketName()));
+        withoutConditionalWrites.addAll(List.of("--registry.storage.s3.conditional-writes=false",
+                "--registry.notifications.endpoints[0].name=ci",
+                "--registry.notifications.endpoints[0].url=https://hooks.example.com/registry",
+                "--registry.notifications.endpoints[0].secret=" + SECRET));
+        runs.launch("no conditional writes", withoutConditionalWrites);
     }
 
     @AfterAll
@@ -86,6 +92,16 @@ class NotificationConfigurationTest {
         String line = runs.assertOneLine(what, expected);
         assertThat(line).doesNotContain(SECRET);
         assertThat(runs.run(what).output()).doesNotContain(SECRET);
+    }
+
+    @Test
+    @DisplayName("endpoints on a store without conditional writes, which the delivery lease needs")
+    void refusesEndpointsWithoutConditionalWrites() throws Exception {
+        // given: an S3 store with registry.storage.s3.conditional-writes=false and one endpoint (in launchAll)
+
+        // when / then
+        String line = runs.assertOneLine("no conditional writes", "registry.notifications.endpoints need conditional writes");
+        assertThat(line).contains("registry.storage.s3.conditional-writes=false").doesNotContain(SECRET);
     }
 
     /** The record's own checks, which the runs above show become that one line; a spoiled field, the message expected. */

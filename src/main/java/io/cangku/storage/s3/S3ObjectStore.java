@@ -281,6 +281,11 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
      * enforce them.
      */
     @Override
+    public boolean supportsConditionalWrites() {
+        return conditionalWrites;
+    }
+
+    @Override
     public boolean writeSmallIfVersion(StorageKey key, byte[] content, String expectedVersion) throws IOException {
         if (!conditionalWrites) {
             throw new ConditionalWritesUnsupportedException(key);
