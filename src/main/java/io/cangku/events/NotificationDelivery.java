@@ -159,6 +159,10 @@ class NotificationDelivery implements SmartLifecycle {
             while (lease.isHeld()) {
                 List<EventQueue.Queued> head = queue.head(state.endpoint.name(), DRAIN_BATCH);
                 if (head.isEmpty()) {
+                    // an empty queue resets the count: a fan-out whose queue write failed counted an event it will
+                    // count again on its retry, and without this the count would only ever drift up, towards
+                    // max-queued and dropping everything (a fan-out racing this reset undercounts by its events)
+                    state.pending.set(0);
                     break;
                 }
                 for (EventQueue.Queued queued : head) {

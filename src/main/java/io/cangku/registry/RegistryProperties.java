@@ -34,13 +34,31 @@ public record RegistryProperties(@DefaultValue Delete delete, @DefaultValue Uplo
      *                        one more is refused with 429 TOOMANYREQUESTS
      * @param minBodyRate     bytes per second an upload body must keep up, measured over each {@code bodyRateWindow}
      * @param bodyRateWindow  the span over which {@code minBodyRate} is measured (the first one starts with the body)
-     * @param bodyTimeout     the longest one request's upload body may take, however fast it flows
+     * @param bodyTimeout     the longest one request's upload body may take, however fast it flows; docker sends a
+     *                        whole layer in one request, so this must fit the largest layer at the slowest link
+     *                        (6 h: a 9 GB layer at 420 KB/s)
      */
     public record Uploads(@DefaultValue("24h") Duration maxAge, @DefaultValue("1h") Duration purgeInterval,
                           @DefaultValue("100") @Min(1) int maxOpenPerUser,
                           @DefaultValue("8KB") DataSize minBodyRate,
                           @DefaultValue("30s") Duration bodyRateWindow,
-                          @DefaultValue("1h") Duration bodyTimeout) {
+                          @DefaultValue("6h") Duration bodyTimeout) {
+
+        public Uploads {
+            positive("max-age", maxAge);
+            positive("purge-interval", purgeInterval);
+            positive("body-rate-window", bodyRateWindow);
+            positive("body-timeout", bodyTimeout);
+            if (minBodyRate != null && minBodyRate.toBytes() <= 0) {
+                throw new IllegalArgumentException("registry.uploads.min-body-rate must be positive, not " + minBodyRate);
+            }
+        }
+
+        private static void positive(String key, Duration value) {
+            if (value != null && (value.isNegative() || value.isZero())) {
+                throw new IllegalArgumentException("registry.uploads." + key + " must be positive, not " + value);
+            }
+        }
     }
 
     /** @param maxSize a larger manifest is refused with 413 MANIFEST_INVALID */
