@@ -3,7 +3,9 @@
 # `docker-registry garbage-collect` on the same content, on a local folder and on S3 (one s3proxy for both),
 # and Cangku's push latency while a collection runs against idle.
 #
-#   bench/gc.sh [--blobs 100000] [--manifests 10000] [--pushes 40]
+#   bench/gc.sh [--blobs 100000] [--manifests 10000] [--pushes 40]   (--pushes 0: collections only)
+#
+# CANGKU_JAR (default target/cangku.jar) picks the build to measure, e.g. a copy of the one before a change.
 #
 # The content is written straight into each registry's storage layout by bench/GcSeed.java (pushing 100k
 # blobs through HTTP takes longer than the collections measured); for S3 it is written into the directory
@@ -15,15 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BLOBS=100000 MANIFESTS=10000 PUSHES=40
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --blobs) BLOBS=$2; shift 2 ;;
-    --manifests) MANIFESTS=$2; shift 2 ;;
-    --pushes) PUSHES=$2; shift 2 ;;
-    *) echo "unknown argument $1" >&2; exit 2 ;;
-  esac
-done
+CANGKU_JAR=${CANGKU_JAR:-target/cangku.jar}
 source bench/lib.sh
+bench_options blobs manifests pushes -- "$@"
 bench_init cangku-gcbench
 
 # measure LABEL COMMAND...: runs it to its end; prints "wall-seconds peak-RSS-MiB"; output in $WORK/LABEL.out
@@ -52,7 +48,7 @@ print("%.1f" % (t(r["finishedAt"]) - t(r["startedAt"])).total_seconds())' "$WORK
 }
 count_files() { find "$1" -type f | wc -l; }
 
-[ -f target/cangku.jar ] || build_cangku
+[ -f "$CANGKU_JAR" ] || build_cangku
 
 echo "seeding $BLOBS blobs / $MANIFESTS manifests four times (filesystem and S3, each registry's layout)..." >&2
 SEED_START=$(date +%s)
@@ -68,7 +64,7 @@ collect() { # backend cangku-args distribution-yaml-storage
   local backend=$1 cangku_args=$2 storage=$3 c_before d_before c d
   c_before=$(count_files "$WORK/$backend/cangku/blobs")
   # shellcheck disable=SC2086 # the settings are words without spaces
-  c=$(measure "cangku-$backend" "$JAVA" -Xmx512m -jar target/cangku.jar gc --registry.auth.mode=none $cangku_args)
+  c=$(measure "cangku-$backend" "$JAVA" -Xmx512m -jar "$CANGKU_JAR" gc --registry.auth.mode=none $cangku_args)
   distribution_config "$WORK/dist-$backend.yml" "$storage"
   d_before=$(count_files "$WORK/$backend/distribution/docker/registry/v2/blobs")
   d=$(measure "distribution-$backend" "${DISTRIBUTION[@]}" garbage-collect "$WORK/dist-$backend.yml")
@@ -89,13 +85,17 @@ collect s3 "$(cangku_s3_args cangku)" "$(distribution_s3_yaml distribution)"
 echo "collections (backend, cangku wall s, collect s, RSS MiB, blobs before → after, distribution wall s, RSS MiB, blobs before → after, ratio):" >&2
 cat "$WORK/results.txt" >&2
 
+if [ "$PUSHES" = 0 ]; then # collections only
+  cat "$WORK/seed.txt"; cat "$WORK/results.txt"; echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 # ---- push latency on filesystem, idle and while a collection runs (it still marks and scans everything)
 PORT=$(free_port)
 echo "push latency during a collection..." >&2
-bench_spawn "$WORK/cangku-latency.log" "$JAVA" -Xmx512m -jar target/cangku.jar --server.port="$PORT" \
+bench_spawn "$WORK/cangku-latency.log" "$JAVA" -Xmx512m -jar "$CANGKU_JAR" --server.port="$PORT" \
   --server.address=127.0.0.1 --management.server.port=0 \
   --registry.auth.mode=none --registry.storage.filesystem.root="$WORK/fs/cangku"
-wait_http "http://127.0.0.1:$PORT/v2/"
+wait_http "http://127.0.0.1:$PORT/v2/" 300 # start-up takes a minute on a loaded machine
 LATENCY=$(python3 - "$PORT" "$PUSHES" <<'PY'
 import hashlib, http.client, json, os, statistics, sys, time
 port, pushes = int(sys.argv[1]), int(sys.argv[2])

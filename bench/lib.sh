@@ -14,6 +14,25 @@ bench_init() { # work-folder-prefix
   trap bench_cleanup EXIT
 }
 
+# bench_options NAME... -- "$@": for each --NAME VALUE among the arguments sets the variable NAME in upper case
+# (dashes as underscores); any other argument ends the script with exit code 2. Defaults are set before.
+bench_options() {
+  local names=() name found
+  while [ "$1" != -- ]; do names+=("$1"); shift; done
+  shift
+  while [ $# -gt 0 ]; do
+    found=
+    for name in "${names[@]}"; do
+      if [ "$1" = "--$name" ] && [ $# -ge 2 ]; then
+        printf -v "$(tr 'a-z-' 'A-Z_' <<<"$name")" %s "$2"
+        found=1
+      fi
+    done
+    [ -n "$found" ] || { echo "unknown argument $1" >&2; exit 2; }
+    shift 2
+  done
+}
+
 bench_cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -99,7 +118,7 @@ cangku_s3_args() { # bucket [extra]: Cangku's settings for the s3proxy above
   echo --registry.storage.type=s3 --registry.storage.s3.bucket="$1" \
     --registry.storage.s3.endpoint="http://127.0.0.1:$S3_PORT" --registry.storage.s3.path-style-access=true \
     --registry.storage.s3.access-key="$S3_ACCESS_KEY" --registry.storage.s3.secret-key="$S3_SECRET_KEY" \
-    --registry.storage.s3.region=us-east-1
+    --registry.storage.s3.region=us-east-1 --registry.storage.startup-timeout=5m # a loaded machine's s3proxy is slow
 }
 
 distribution_s3_yaml() { # bucket: Distribution's storage section for the s3proxy above

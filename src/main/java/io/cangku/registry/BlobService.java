@@ -150,7 +150,7 @@ public class BlobService {
     BlobInfo publishUpload(RepositoryName repository, StorageKey sealedUpload, Digest digest, long sizeBytes)
             throws IOException {
         markUsed(digest);
-        if (statStored(digest).isPresent() && !digestsBeingDeleted().contains(digest)) {
+        if (storedAndNotBeingDeleted(digest)) {
             store.deleteAppendable(sealedUpload);
         } else {
             store.move(sealedUpload, StorageLayout.blob(digest));
@@ -173,7 +173,7 @@ public class BlobService {
             return false;
         }
         markUsed(digest);
-        if (statStored(digest).isEmpty() || digestsBeingDeleted().contains(digest)) {
+        if (!storedAndNotBeingDeleted(digest)) {
             return false;
         }
         store.writeSmall(StorageLayout.layerLink(target, digest), new byte[0]);
@@ -184,9 +184,21 @@ public class BlobService {
     /** Stores a manifest's bytes at their content address unless already there (checked in storage). */
     void storeManifestBytes(Digest digest, byte[] body) throws IOException {
         markUsed(digest);
-        if (statStored(digest).isEmpty() || digestsBeingDeleted().contains(digest)) {
+        if (!storedAndNotBeingDeleted(digest)) {
             store.writeSmall(StorageLayout.blob(digest), body);
         }
+    }
+
+    /**
+     * Whether the blob is stored and no collection is deleting it, asked after {@link #markUsed}: stat, the
+     * deletion intents, then stat again. The second stat is what makes the order safe: a collection that
+     * deleted the blob after the first stat and removed its intent before the listing shows as absent there
+     * (without it, the caller would drop its own bytes and rely on a blob that is gone). A collection that
+     * writes its intent after the listing finds the use marker fresh and keeps the blob. An absent blob needs
+     * no listing at all: writing it is always safe.
+     */
+    private boolean storedAndNotBeingDeleted(Digest digest) throws IOException {
+        return statStored(digest).isPresent() && !digestsBeingDeleted().contains(digest) && statStored(digest).isPresent();
     }
 
     /**
