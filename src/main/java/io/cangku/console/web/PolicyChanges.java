@@ -55,22 +55,15 @@ class PolicyChanges {
                 blankToNull(keepTagsMatching), duration("pushed within", keepPushedWithin),
                 duration("pulled within", keepPulledWithin), duration("untagged manifests after", untaggedOlderThan), false);
         boolean created = valid(() -> policies.save(policy));
-        audit.record(viewer.name(), "save-retention-policy", policy.name() + " " + policy.repositories(),
-                request.getRemoteAddr(), "ok");
-        redirect.addFlashAttribute("notice", "Retention policy " + policy.name() + (created ? " created." : " saved."));
-        return "redirect:/policies";
+        return done(viewer, "save-retention-policy", policy.name() + " " + policy.repositories(), "ok",
+                "Retention policy " + policy.name() + (created ? " created." : " saved."), request, redirect);
     }
 
     @PostMapping("/retention/delete")
     String deleteRetentionPolicy(@ModelAttribute("viewer") Viewer viewer, @RequestParam String name,
                                  HttpServletRequest request, RedirectAttributes redirect) throws IOException {
         requireAdmin(viewer);
-        if (!policies.delete(name)) {
-            throw ConsoleException.notFound("retention policy " + name + " does not exist");
-        }
-        audit.record(viewer.name(), "delete-retention-policy", name, request.getRemoteAddr(), "ok");
-        redirect.addFlashAttribute("notice", "Retention policy " + name + " deleted.");
-        return "redirect:/policies";
+        return deleted(policies.delete(name), "Retention policy", "delete-retention-policy", name, viewer, request, redirect);
     }
 
     /** A real run: deletes what no policy keeps; the page's dry run shows the same list first. */
@@ -85,12 +78,11 @@ class PolicyChanges {
             throw new ConsoleException(409, e.getMessage());
         }
         String outcome = report.tagsDeleted() + " tags and " + report.manifestsDeleted() + " manifests deleted";
-        audit.record(viewer.name(), "retention", report.id(), request.getRemoteAddr(), outcome);
-        redirect.addFlashAttribute("notice", "Retention ran over " + report.repositoriesEvaluated() + " repositories: "
-                + outcome + (report.errors().isEmpty() ? "" : ", " + report.errors().size() + " kept after an error")
-                + ". " + (report.collectionNote() != null ? report.collectionNote()
-                : "The space comes back with the next garbage collection."));
-        return "redirect:/policies";
+        String notice = "Retention ran over " + report.repositoriesEvaluated() + " repositories: " + outcome
+                + (report.errors().isEmpty() ? "" : ", " + report.errors().size() + " kept after an error") + ". "
+                + (report.collectionNote() != null ? report.collectionNote()
+                : "The space comes back with the next garbage collection.");
+        return done(viewer, "retention", report.id(), outcome, notice, request, redirect);
     }
 
     @PostMapping("/immutable-tags")
@@ -99,22 +91,32 @@ class PolicyChanges {
                                 HttpServletRequest request, RedirectAttributes redirect) throws IOException {
         requireAdmin(viewer);
         boolean created = valid(() -> immutableTags.save(name.strip(), repositories.strip(), tags.strip()));
-        audit.record(viewer.name(), "save-immutable-tag-rule", name.strip() + " " + repositories.strip() + " " + tags.strip(),
-                request.getRemoteAddr(), "ok");
-        redirect.addFlashAttribute("notice", "Immutable-tag rule " + name.strip() + (created ? " created." : " saved."));
-        return "redirect:/policies";
+        return done(viewer, "save-immutable-tag-rule", name.strip() + " " + repositories.strip() + " " + tags.strip(), "ok",
+                "Immutable-tag rule " + name.strip() + (created ? " created." : " saved."), request, redirect);
     }
 
     @PostMapping("/immutable-tags/delete")
     String deleteImmutableTagRule(@ModelAttribute("viewer") Viewer viewer, @RequestParam String name,
                                   HttpServletRequest request, RedirectAttributes redirect) throws IOException {
         requireAdmin(viewer);
-        if (!immutableTags.delete(name)) {
-            throw ConsoleException.notFound("immutable-tag rule " + name + " does not exist");
-        }
-        audit.record(viewer.name(), "delete-immutable-tag-rule", name, request.getRemoteAddr(), "ok");
-        redirect.addFlashAttribute("notice", "Immutable-tag rule " + name + " deleted.");
+        return deleted(immutableTags.delete(name), "Immutable-tag rule", "delete-immutable-tag-rule", name, viewer, request,
+                redirect);
+    }
+
+    /** Audits a change that was made and goes back to the page with its notice. */
+    private String done(Viewer viewer, String action, String target, String result, String notice,
+                        HttpServletRequest request, RedirectAttributes redirect) {
+        audit.record(viewer.name(), action, target, request.getRemoteAddr(), result);
+        redirect.addFlashAttribute("notice", notice);
         return "redirect:/policies";
+    }
+
+    private String deleted(boolean existed, String kind, String action, String name, Viewer viewer,
+                           HttpServletRequest request, RedirectAttributes redirect) {
+        if (!existed) {
+            throw ConsoleException.notFound(kind.toLowerCase(java.util.Locale.ROOT) + " " + name + " does not exist");
+        }
+        return done(viewer, action, name, "ok", kind + " " + name + " deleted.", request, redirect);
     }
 
     private interface Change {
