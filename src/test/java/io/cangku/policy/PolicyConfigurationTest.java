@@ -65,7 +65,10 @@ class PolicyConfigurationTest {
                     "application/json", "{\"repositories\":\"sched/*\",\"keepLast\":5}".getBytes(StandardCharsets.UTF_8));
             assertThat(change.statusCode()).isEqualTo(409);
             assertThat(change.body()).contains("declared in configuration");
-            assertThat(send(http, registry.uri().resolve("/api/retention/runs"), "GET", null, null).body()).contains("\"requestedBy\":\"schedule\"");
+            // the run is recorded once it has finished, which can be a moment after its deletes are visible
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                    assertThat(send(http, registry.uri().resolve("/api/retention/runs"), "GET", null, null).body())
+                            .contains("\"requestedBy\":\"schedule\""));
         }
     }
 

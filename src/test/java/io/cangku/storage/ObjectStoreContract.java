@@ -954,14 +954,6 @@ public abstract class ObjectStoreContract {
         }
     }
 
-    /**
-     * Whether two processes racing conditional writes of one key cannot both win. The filesystem's file lock
-     * and MinIO decide atomically; s3proxy checks the condition with a separate read first.
-     */
-    protected boolean decidesConditionalWritesAtomically() {
-        return true;
-    }
-
     @Nested
     @DisplayName("conditional writes and batch deletes")
     class ConditionalWrites {
@@ -1018,14 +1010,49 @@ public abstract class ObjectStoreContract {
                 }
 
                 // then
-                if (decidesConditionalWritesAtomically()) {
-                    assertThat(winners).isEqualTo(1);
-                } else {
-                    assertThat(winners).isPositive();
-                }
+                assertThat(winners).isEqualTo(1);
             } finally {
                 threads.shutdownNow();
                 store.delete(lease);
+            }
+        }
+
+        @Test
+        @DisplayName("many replicas racing to replace one version: exactly one wins, and its content is what is stored")
+        void oneWinnerAmongReplacers() throws Exception {
+            // given: a key every racer has read at the same version (a quota ledger, the collector's lease)
+            StorageKey ledger = key("raced-ledger");
+            assertThat(store.writeSmallIfVersion(ledger, "initial".getBytes(StandardCharsets.UTF_8), null)).isTrue();
+            String version = store.readVersioned(ledger, 100).orElseThrow().version();
+            int racers = 8;
+            List<ObjectStore> replicas = new ArrayList<>();
+            for (int i = 0; i < racers; i++) {
+                replicas.add(anotherReplica());
+            }
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(racers);
+            try (java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(racers)) {
+                // when
+                List<java.util.concurrent.Future<Boolean>> wins = new ArrayList<>();
+                for (int i = 0; i < racers; i++) {
+                    ObjectStore replica = replicas.get(i);
+                    byte[] content = ("racer " + i).getBytes(StandardCharsets.UTF_8);
+                    wins.add(threads.submit(() -> {
+                        start.await();
+                        return replica.writeSmallIfVersion(ledger, content, version);
+                    }));
+                }
+                List<String> winners = new ArrayList<>();
+                for (int i = 0; i < racers; i++) {
+                    if (wins.get(i).get()) {
+                        winners.add("racer " + i);
+                    }
+                }
+
+                // then
+                assertThat(winners).hasSize(1);
+                assertThat(store.readSmall(ledger, 100).orElseThrow()).asString(StandardCharsets.UTF_8).isEqualTo(winners.getFirst());
+            } finally {
+                store.delete(ledger);
             }
         }
 

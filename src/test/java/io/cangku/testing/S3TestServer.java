@@ -11,7 +11,8 @@ import java.util.Properties;
 /**
  * A real S3 REST server in the test JVM: s3proxy on a free port of 127.0.0.1, checking SigV4 signatures
  * (or V2) for one access key, enforcing S3's multipart rules (5 MiB minimum part), keeping objects either in
- * memory ({@code transient}) or as files under a directory ({@code filesystem}, for large data).
+ * memory ({@code transient}) or as files under a directory ({@code filesystem}, for large data). Its conditional
+ * writes are made atomic ({@link AtomicConditionalWrites}), as S3's are.
  */
 public final class S3TestServer implements AutoCloseable {
 
@@ -59,7 +60,7 @@ public final class S3TestServer implements AutoCloseable {
         properties.setProperty("jclouds.credential", SECRET_KEY);
         try {
             S3Proxy proxy = S3Proxy.builder()
-                    .blobStore(BlobStores.create(provider, properties))
+                    .blobStore(new AtomicConditionalWrites(BlobStores.create(provider, properties)))
                     .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                     .endpoint(URI.create("http://127.0.0.1:" + port))
                     .ignoreUnknownHeaders(true)

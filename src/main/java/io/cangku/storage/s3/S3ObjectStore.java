@@ -112,7 +112,7 @@ public class S3ObjectStore implements ObjectStore, AutoCloseable {
     /**
      * Serializes appends, seals and deletes of one appendable object within this process. Across processes
      * the conditional state write decides; this lock also covers stores whose conditional writes are not
-     * atomic under concurrency (s3proxy checks If-Match with a separate HEAD) for requests on one replica.
+     * atomic under concurrency (s3proxy as shipped checks If-Match with a separate HEAD) for requests on one replica.
      * One lock per key, never a stripe shared by several sessions: an append holds it while the client's
      * bytes arrive, however slowly, and only that session's own requests may wait for it (boundedly).
      */

@@ -53,11 +53,6 @@ class MinioObjectStoreTest extends S3BucketContract {
     }
 
     @Override
-    protected boolean atomicConditionalWrites() {
-        return true;
-    }
-
-    @Override
     protected URI endpoint() {
         return URI.create(minio.getS3URL());
     }

@@ -57,17 +57,6 @@ abstract class S3BucketContract extends ObjectStoreContract {
 
     protected abstract String secretKey();
 
-    /**
-     * Whether the server checks If-Match atomically with the write, as AWS S3 and MinIO do; s3proxy checks
-     * it with a separate HEAD first, so replicas racing on it can both win.
-     */
-    protected abstract boolean atomicConditionalWrites();
-
-    @Override
-    protected boolean decidesConditionalWritesAtomically() {
-        return atomicConditionalWrites();
-    }
-
     protected S3Properties properties() {
         return S3Properties.of(bucket, endpoint(), accessKey(), secretKey()).withPartSize(PART_SIZE);
     }
@@ -260,13 +249,8 @@ abstract class S3BucketContract extends ObjectStoreContract {
                     r.get();
                 }
             }
-            // then exactly one wins where the server checks If-Match atomically; where it does not (s3proxy),
-            // several may be told they won, but the upload still holds one whole chunk, never a mix
-            if (atomicConditionalWrites()) {
-                assertThat(winners).hasSize(1);
-            } else {
-                assertThat(winners).isNotEmpty();
-            }
+            // then exactly one wins, and the upload holds its chunk whole
+            assertThat(winners).hasSize(1);
             store.sealAppendable(k);
             assertThat(new String(readAll(store, k), StandardCharsets.UTF_8))
                     .isIn(winners.stream().map(w -> new String(w, StandardCharsets.UTF_8)).toList());

@@ -29,12 +29,6 @@ class S3ObjectStoreTest extends S3BucketContract {
         server.close();
     }
 
-    /** s3proxy checks If-Match with a HEAD before the write, so racing replicas can both pass it. */
-    @Override
-    protected boolean atomicConditionalWrites() {
-        return false;
-    }
-
     @Override
     protected URI endpoint() {
         return server.endpoint();
