@@ -17,10 +17,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -246,17 +249,26 @@ class NotificationDelivery implements SmartLifecycle {
         if (config.secret() != null) {
             request.header(EventPayloads.SIGNATURE_HEADER, EventPayloads.signature(config.secret(), body));
         }
+        // The request's own timeout ends at the response headers; a receiver that then trickles its body would
+        // hold this endpoint's delivery for as long as it likes. The whole exchange gets the endpoint's timeout.
+        CompletableFuture<HttpResponse<Void>> exchange = http.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding());
         try {
-            HttpResponse<Void> response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = exchange.get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
             int status = response.statusCode();
             return status >= 200 && status < 300 ? Optional.empty() : Optional.of("HTTP " + status);
-        } catch (HttpTimeoutException e) {
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
             return Optional.of("no answer within " + config.timeout());
-        } catch (IOException e) {
-            String message = e.getMessage() == null ? "" : ": " + e.getMessage();
-            String reason = e.getClass().getSimpleName() + message;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof HttpTimeoutException) {
+                return Optional.of("no answer within " + config.timeout());
+            }
+            String message = cause.getMessage() == null ? "" : ": " + cause.getMessage();
+            String reason = cause.getClass().getSimpleName() + message;
             return Optional.of(reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) : reason);
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             return Optional.of("interrupted (the registry is stopping)");
         }
@@ -307,7 +319,7 @@ class NotificationDelivery implements SmartLifecycle {
         executor.scheduleWithFixedDelay(this::poll, 0, properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
         poller = executor;
         log.info("event notifications to {}", states.values().stream()
-                .map(s -> s.endpoint.name() + " (" + s.endpoint.config().url() + ")").collect(Collectors.joining(", ")));
+                .map(s -> s.endpoint.name() + " (" + s.endpoint.config().shownUrl() + ")").collect(Collectors.joining(", ")));
     }
 
     /** Stops polling, interrupts attempts in flight (their events stay queued: at least once) and gives up the lease. */

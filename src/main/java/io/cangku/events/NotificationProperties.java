@@ -84,10 +84,26 @@ public record NotificationProperties(@DefaultValue List<Endpoint> endpoints,
             headers = headers == null ? Map.of() : Map.copyOf(headers);
         }
 
-        /** Keeps the secret out of every log line and error message that prints the configuration. */
+        /**
+         * The URL as logs, the admin API and the console show it: scheme, host and port only, the rest elided
+         * ({@code https://hooks.example.com/…}). Receivers often take their token in the path or the query
+         * (Slack, Discord, {@code ?token=}), and a log line or a screen is no place for it; the endpoint's name
+         * tells endpoints apart.
+         */
+        public String shownUrl() {
+            if (url == null) {
+                return "none";
+            }
+            String origin = url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
+            boolean more = (url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/"))
+                    || url.getRawQuery() != null || url.getRawFragment() != null;
+            return origin + (more ? "/…" : "/");
+        }
+
+        /** Keeps the secret (and what {@link #shownUrl()} elides) out of every log line and error message. */
         @Override
         public String toString() {
-            return "Endpoint[name=" + name + ", url=" + url + ", repositories=" + repositories + ", actions=" + actions
+            return "Endpoint[name=" + name + ", url=" + shownUrl() + ", repositories=" + repositories + ", actions=" + actions
                     + ", format=" + format + ", secret=" + (secret == null ? "none" : "***") + "]";
         }
     }
@@ -129,7 +145,7 @@ public record NotificationProperties(@DefaultValue List<Endpoint> endpoints,
         URI url = endpoint.url();
         if (url == null || url.getScheme() == null || !Set.of("http", "https").contains(url.getScheme().toLowerCase(Locale.ROOT))
                 || url.getHost() == null) {
-            return key + "url must be an absolute http or https URL with a host, got " + url;
+            return key + "url must be an absolute http or https URL with a host";
         }
         if (url.getRawUserInfo() != null) {
             return key + "url must not hold credentials (they would show in the admin API); send them with headers";

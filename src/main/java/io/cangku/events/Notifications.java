@@ -3,7 +3,6 @@ package io.cangku.events;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +21,10 @@ public class Notifications {
     /**
      * One endpoint as administrators see it.
      *
+     * @param url    {@link NotificationProperties.Endpoint#shownUrl()}: scheme, host and port, the rest elided
      * @param signed whether a secret is configured (the secret itself is never shown)
      */
-    public record EndpointReport(String name, URI url, String repositories, Set<EventAction> actions,
+    public record EndpointReport(String name, String url, String repositories, Set<EventAction> actions,
                                  NotificationProperties.Format format, boolean signed, DeliveryStatus status) {
     }
 
@@ -36,7 +36,7 @@ public class Notifications {
         List<EndpointReport> result = new ArrayList<>();
         for (NotificationEndpoint endpoint : delivery.endpoints()) {
             NotificationProperties.Endpoint config = endpoint.config();
-            result.add(new EndpointReport(config.name(), config.url(), config.repositories(), config.actions(), config.format(),
+            result.add(new EndpointReport(config.name(), config.shownUrl(), config.repositories(), config.actions(), config.format(),
                     config.secret() != null, statuses.get(config.name())));
         }
         return result;

@@ -109,7 +109,7 @@ class NotificationConfigurationTest {
     @CsvSource(delimiter = '|', textBlock = """
             a URL with credentials | url=https://u:p@hooks.example.com/ | registry.notifications.endpoints[0].url must not hold credentials
             a URL without host     | url=http:/registry                 | registry.notifications.endpoints[0].url must be an absolute http or https URL with a host
-            no URL                 | url=                               | registry.notifications.endpoints[0].url must be an absolute http or https URL with a host, got null
+            no URL                 | url=                               | registry.notifications.endpoints[0].url must be an absolute http or https URL with a host
             an empty secret        | secret=                            | registry.notifications.endpoints[0].secret must be at least 16 bytes long
             no name                | name=                              | registry.notifications.endpoints[0].name must be 1-64 characters
             a capital in the name  | name=CI                            | registry.notifications.endpoints[0].name must be 1-64 characters

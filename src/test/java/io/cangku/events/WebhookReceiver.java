@@ -17,7 +17,8 @@ import java.util.function.Predicate;
 
 /**
  * A real HTTP receiver for webhook tests (here and in the console's browser test) (the JDK's {@code com.sun.net.httpserver}) on 127.0.0.1: records every
- * request per path, and answers each path with a status the test sets (503 plays a receiver that is down).
+ * request per path, and answers each path with a status the test sets (503 plays a receiver that is down), or
+ * {@linkplain #stall stalls}: sends its headers and never the body it announced.
  */
 public final class WebhookReceiver implements AutoCloseable {
 
@@ -32,6 +33,8 @@ public final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> answers = new ConcurrentHashMap<>();
+    private static final int STALL = -1;
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
 
     public WebhookReceiver() {
         try {
@@ -44,9 +47,25 @@ public final class WebhookReceiver implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             int status = answers.getOrDefault(path, 200);
             received.add(new Received(path, Map.copyOf(exchange.getRequestHeaders()), body, status));
+            if (status == STALL) {
+                // a 200 announcing a body that never comes, until the test answers otherwise or stops
+                exchange.sendResponseHeaders(200, 16);
+                exchange.getResponseBody().flush();
+                try {
+                    while (answers.getOrDefault(path, 200) == STALL && !closing.await(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        // holding the exchange open
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.close();
+                return;
+            }
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
+        // one thread per exchange: a stalled one must not hold up the others
+        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         server.start();
     }
 
@@ -57,6 +76,11 @@ public final class WebhookReceiver implements AutoCloseable {
     /** From now on, requests to {@code path} are answered {@code status}. */
     public void answer(String path, int status) {
         answers.put(path, status);
+    }
+
+    /** From now on, requests to {@code path} get their headers (200) and never the body they announce. */
+    public void stall(String path) {
+        answers.put(path, STALL);
     }
 
     /** Requests to {@code path} that were answered 2xx (delivered), in arrival order. */
@@ -102,6 +126,7 @@ public final class WebhookReceiver implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         server.stop(0);
     }
 }
