@@ -178,9 +178,11 @@ public class Quotas implements PushAdmission {
         StorageKey key = StorageLayout.quotaUsage(quota.name());
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Optional<ObjectStore.VersionedBytes> current = store.readVersioned(key, UsageLedger.MAX_BYTES);
-            UsageLedger ledger = current.isEmpty() ? null : UsageLedger.parse(current.get().content());
+            UsageLedger ledger = current.isEmpty() ? null : parseOrNull(current.get().content(), quota);
             if (ledger == null || !ledger.repositories().equals(quota.repositories())) {
-                recount(quota); // the first push after the quota appeared or changed pays for its count
+                // the first push after the quota appeared or changed pays for its count, as does the first after
+                // its ledger was found damaged (refusing every push until an administrator stepped in would not do)
+                recount(quota);
                 continue;
             }
             Map<Long, Long> added = new HashMap<>();

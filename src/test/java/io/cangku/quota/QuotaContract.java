@@ -168,6 +168,23 @@ abstract class QuotaContract {
     }
 
     @Test
+    @DisplayName("a damaged usage ledger is counted again at the next push, which is decided on the fresh count")
+    void damagedLedgerIsCountedAgain() throws Exception {
+        // given: a quota with one image counted, and its ledger overwritten with bytes that are not a ledger
+        TestImage held = TestImages.image().seed(34_001).randomLayers(1, 20 * 1024).build();
+        TestImage next = TestImages.image().seed(34_002).randomLayers(1, 20 * 1024).build();
+        putQuota("damaged", "damaged/**", Long.toString(bytesOf(held) + bytesOf(next) + 1024), 201);
+        push("damaged/app", "1", held);
+        registry.bean(io.cangku.storage.ObjectStore.class).writeSmall(io.cangku.storage.StorageLayout.quotaUsage("damaged"),
+                "not a ledger".getBytes(StandardCharsets.UTF_8));
+
+        // when / then: accepted (it fits), and the usage counts both images again, from what the scope holds
+        pushBlobs("damaged/app", next);
+        putManifest("damaged/app", "2", next.manifest(), 201);
+        assertThat(quota("damaged").path("usedBytes").asLong()).isEqualTo(bytesOf(held) + bytesOf(next));
+    }
+
+    @Test
     @DisplayName("the admin API lists declared and stored quotas with usage and limit, and refuses what is not valid, naming the field")
     void adminApiListsAndValidatesQuotas() {
         // given
