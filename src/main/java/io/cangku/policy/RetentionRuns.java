@@ -155,6 +155,11 @@ public class RetentionRuns {
                 page = catalog.list(last, CATALOG_PAGE);
                 for (String name : page.items()) {
                     last = name;
+                    if (!RepositoryName.isValid(name)) {
+                        // a damaged or foreign catalog entry: report it, as the collector does, and go on
+                        errors.add("catalog entry " + name + " is not a valid repository name; left alone");
+                        continue;
+                    }
                     RepositoryName repository = RepositoryName.parse(name);
                     List<RetentionPolicy.Compiled> covering = all.stream().filter(p -> p.covers(repository)).toList();
                     if (covering.isEmpty()) {

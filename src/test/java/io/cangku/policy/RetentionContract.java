@@ -233,9 +233,15 @@ abstract class RetentionContract {
         putManifest("deployed/app", multi.index().digest(), multi.index(), 201);
         assertThat(send("GET", "/v2/deployed/app/manifests/" + multi.index().digest(), null, null).statusCode()).isEqualTo(200);
         registry.bean(PullTimes.class).flush();
+        // and a catalog entry that is not a repository name (damaged, or written by something else), listed first
+        StorageKey foreign = StorageLayout.CATALOG.resolve(StorageLayout.encodeCatalogName("deployed/Foreign"));
+        store.writeSmall(foreign, new byte[0]);
         JsonNode dry = postJson("/api/retention/runs", "{\"dryRun\": true}", 200);
+        store.delete(foreign);
 
-        // then: only the forgotten image goes; the signature and the platform manifests stay with what needs them
+        // then: the foreign entry is reported and skipped; only the forgotten image goes; the signature and the
+        // platform manifests stay with what needs them
+        assertThat(dry.path("errors").valueStream().map(JsonNode::asString).toList()).containsExactly("catalog entry deployed/Foreign is not a valid repository name; left alone");
         JsonNode plan = dry.path("repositories").get(0);
         assertThat(texts(plan.path("manifests"), "digest")).as("%s", plan).containsExactly(forgotten.manifest().digest());
         assertThat(texts(plan.path("manifests"), "reason")).containsExactly("untagged");
