@@ -1,5 +1,6 @@
 package io.cangku.console;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import io.cangku.events.Notifications;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -13,6 +14,8 @@ import java.util.List;
  * how delivery to it goes: last success, last failure and why, events waiting, failures and drops.
  */
 @RestController
+// the gc command has no web server, and no delivery whose status this would show
+@ConditionalOnWebApplication
 @RequestMapping("/api")
 class NotificationsApi {
 

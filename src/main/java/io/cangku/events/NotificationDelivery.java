@@ -3,6 +3,7 @@ package io.cangku.events;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
@@ -35,8 +36,12 @@ import java.util.stream.Collectors;
  * {@code retry-initial}, doubling per failure up to {@code retry-max}; an event that still fails
  * {@code retry-for} after it happened is dropped, as is an event for a queue already holding {@code max-queued}.
  * The package comment describes the guarantees.
+ *
+ * <p>Only the server delivers: the {@code gc} command, a process that lives for one collection, records its
+ * collection event like any replica and leaves it to the servers, so it never takes the lease from one of them.
  */
 @Service
+@ConditionalOnWebApplication
 class NotificationDelivery implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(NotificationDelivery.class);

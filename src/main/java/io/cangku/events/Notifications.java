@@ -1,5 +1,6 @@
 package io.cangku.events;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.util.Set;
 
 /** The configured endpoints with their delivery status, for the admin API and the console (never the secret). */
 @Service
+@ConditionalOnWebApplication
 public class Notifications {
 
     private final NotificationDelivery delivery;

@@ -1,5 +1,6 @@
 package io.cangku.gc;
 
+import io.cangku.events.WebhookReceiver;
 import io.cangku.testing.Backends;
 import io.cangku.testing.Processes;
 import io.cangku.testing.TestBlob;
@@ -35,8 +36,22 @@ class GcCommandTest {
         Files.write(blob, content);
         Files.setLastModifiedTime(blob, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
 
-        // when: the command runs
-        Processes.Output gc = gc(root);
+        // and a webhook endpoint configured, as the server's own configuration would have it
+        Processes.Output gc;
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            // when: the command runs
+            gc = gc(root, "--registry.notifications.poll-interval=50ms",
+                    "--registry.notifications.endpoints[0].name=ops",
+                    "--registry.notifications.endpoints[0].url=" + receiver.url("/hook"));
+
+            // then: it records its collection event for the servers to deliver, and delivers nothing itself (a
+            // process living for one run must not take the delivery lease from a server)
+            assertThat(receiver.all("/hook")).isEmpty();
+        }
+        assertThat(Files.exists(root.resolve("_events/lease"))).as("the delivery lease").isFalse();
+        try (var inbox = Files.list(root.resolve("_events/inbox"))) {
+            assertThat(inbox.count()).as("events waiting in the inbox").isPositive();
+        }
 
         // then: all of stdout parses as one JSON document (Jackson refuses trailing content), which reports the run
         assertThat(gc.exitCode()).as("%s", gc.describe()).isZero();

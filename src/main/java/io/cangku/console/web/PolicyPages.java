@@ -1,5 +1,6 @@
 package io.cangku.console.web;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import io.cangku.auth.AuditLog;
 import io.cangku.events.Notifications;
 import io.cangku.policy.ImmutableTags;
@@ -35,6 +36,8 @@ import java.util.Optional;
  * either. Each tab reads one page of its rows only: a quota not counted yet is counted when its page is shown.
  */
 @Controller
+// the gc command has no web server, and no delivery whose status this would show
+@ConditionalOnWebApplication
 class PolicyPages {
 
     private static final String QUOTAS = "/policies/quotas";
