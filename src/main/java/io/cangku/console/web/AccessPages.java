@@ -249,6 +249,13 @@ class AccessPages {
 
     // ---- audit
 
+    /** What {@code AuditLog.record} is called with across the registry, for the audit filter's choices. */
+    static final List<String> KNOWN_AUDIT_ACTIONS = List.of("login", "refresh", "push", "delete", "delete-blob",
+            "delete-repository", "delete-repository-forced", "create-user", "update-user", "delete-user", "create-robot",
+            "delete-robot", "save-group", "delete-group", "create-rule", "update-rule", "delete-rule", "gc", "gc-dry-run",
+            "retention", "retention-dry-run", "save-retention-policy", "delete-retention-policy", "save-immutable-tag-rule",
+            "delete-immutable-tag-rule", "save-quota", "delete-quota");
+
     @GetMapping("/audit")
     String audit(@ModelAttribute("viewer") Viewer viewer, @RequestParam(required = false) String user,
                  @RequestParam(required = false) String action, @RequestParam(required = false) String repository,
@@ -279,9 +286,10 @@ class AccessPages {
         model.addAttribute("repository", repository);
         model.addAttribute("from", LocalDateTime.ofInstant(since, ZoneOffset.UTC).withNano(0).withSecond(0).toString());
         model.addAttribute("to", until == null ? "" : LocalDateTime.ofInstant(until, ZoneOffset.UTC).withNano(0).withSecond(0).toString());
-        model.addAttribute("actions", List.of("login", "push", "delete", "delete-blob", "refresh", "create-user", "update-user",
-                "delete-user", "create-robot", "delete-robot", "save-group", "delete-group", "create-rule", "update-rule",
-                "delete-rule"));
+        // the actions the registry records, and any other the time range holds (one written by a newer replica)
+        java.util.TreeSet<String> actions = new java.util.TreeSet<>(KNOWN_AUDIT_ACTIONS);
+        read.forEach(event -> actions.add(event.action()));
+        model.addAttribute("actions", List.copyOf(actions));
         return "access/audit";
     }
 
