@@ -34,7 +34,8 @@ public class CollectionRuns {
     private static final Logger log = LoggerFactory.getLogger(CollectionRuns.class);
     private static final int MAX_RUN_BYTES = 1024 * 1024;
     private static final int MAX_USAGE_BYTES = 64 * 1024 * 1024;
-    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(2);
+    private static final int PROGRESS_SECONDS = 2;
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(PROGRESS_SECONDS);
     private static final Duration TIMESTAMP_GRANULARITY = Duration.ofSeconds(1);
 
     private final GarbageCollector collector;
@@ -44,6 +45,12 @@ public class CollectionRuns {
     private final Clock clock;
     private final ApplicationEventPublisher events;
     private final String owner = ownerName();
+    /**
+     * The run this process is executing, if any: asked for by id here, it answers with its progress as of now
+     * rather than as last written (every {@value #PROGRESS_SECONDS} s), so the console that started it on this
+     * replica watches it move; other replicas read the record in storage.
+     */
+    private volatile Started active;
 
     public CollectionRuns(GarbageCollector collector, ObjectStore store, JsonMapper json, GcProperties properties, Clock clock,
                           ApplicationEventPublisher events) {
@@ -94,7 +101,16 @@ public class CollectionRuns {
         if (!id.matches("[0-9]{15}-[0-9a-f]{8}")) {
             return Optional.empty();
         }
-        return store.readSmall(StorageLayout.gcRun(id), MAX_RUN_BYTES).map(this::parseRun).map(this::withDeadOwner);
+        Optional<CollectionRun> recorded = store.readSmall(StorageLayout.gcRun(id), MAX_RUN_BYTES).map(this::parseRun)
+                .map(this::withDeadOwner);
+        Started running = active;
+        if (running != null && running.record.id().equals(id) && recorded.isPresent()
+                && recorded.get().state() == CollectionRun.State.running) {
+            CollectionRun run = recorded.get();
+            return Optional.of(new CollectionRun(run.id(), run.state(), run.dryRun(), run.deleteUntagged(), run.owner(),
+                    run.requestedBy(), run.startedAt(), null, running.progress.snapshot(), null, null, clock.instant()));
+        }
+        return recorded;
     }
 
     /** The newest runs first, at most {@code limit}. */
@@ -148,6 +164,7 @@ public class CollectionRuns {
     private CollectionRun finish(Started started) {
         CollectionRun run = started.record;
         CollectionLease lease = started.lease;
+        active = started;
         Thread heartbeat = Thread.ofVirtual().name("gc-heartbeat-" + run.id()).start(() -> heartbeat(run, lease, started.progress));
         CollectionRun finished;
         try {
@@ -189,6 +206,7 @@ public class CollectionRuns {
         } catch (IOException | RuntimeException e) {
             log.warn("could not record the end of garbage collection {}: {}", run.id(), e.toString());
         }
+        active = null; // from here the record in storage says all there is
         try {
             events.publishEvent(new CollectionFinished(finished));
         } catch (RuntimeException e) {

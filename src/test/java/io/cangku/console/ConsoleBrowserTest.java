@@ -693,8 +693,13 @@ class ConsoleBrowserTest {
         browser.find(By.id("ret-pushed")).sendKeys("a while");
         browser.clickToLoad(By.cssSelector("form[action='/policies/retention'] button[type=submit]"));
 
-        // then: a message saying what to type
-        assertThat(browser.text(By.id("main"))).contains("pushed within is a duration such as 30d, 12h or 30m");
+        // then: back on the page with the form open, what was typed still in it, and a message saying what to type
+        assertThat(browser.driver().getCurrentUrl()).contains("/policies");
+        assertThat(browser.text(By.cssSelector("#retention-form [role=alert]")))
+                .isEqualTo("The policy was not saved: pushed within is a duration such as 30d, 12h or 30m; got \"a while\"");
+        assertThat(browser.find(By.id("ret-name")).getDomProperty("value")).isEqualTo("broken");
+        assertThat(browser.find(By.id("ret-pushed")).getDomProperty("value")).isEqualTo("a while");
+        assertThat(browser.text(By.cssSelector("section[aria-labelledby=retention-h] table.data"))).doesNotContain("broken");
         browser.checkPage("29-policy-form-error");
 
         // when: an immutable-tag rule over the remaining build

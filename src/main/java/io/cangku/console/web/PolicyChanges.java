@@ -18,6 +18,7 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The forms of the Policies page that change something (administrators): save or delete a retention policy or an
@@ -51,10 +52,19 @@ class PolicyChanges {
                                @RequestParam(required = false) String untaggedOlderThan,
                                HttpServletRequest request, RedirectAttributes redirect) throws IOException {
         requireAdmin(viewer);
-        RetentionPolicy policy = new RetentionPolicy(name.strip(), repositories.strip(), count("keep last", keepLast),
-                blankToNull(keepTagsMatching), duration("pushed within", keepPushedWithin),
-                duration("pulled within", keepPulledWithin), duration("untagged manifests after", untaggedOlderThan), false);
-        boolean created = valid(() -> policies.save(policy));
+        RetentionPolicy policy;
+        boolean created;
+        try {
+            policy = new RetentionPolicy(name.strip(), repositories.strip(), count("keep last", keepLast),
+                    blankToNull(keepTagsMatching), duration("pushed within", keepPushedWithin),
+                    duration("pulled within", keepPulledWithin), duration("untagged manifests after", untaggedOlderThan), false);
+            created = valid(() -> policies.save(policy));
+        } catch (ConsoleException e) {
+            return refused("retention", e, redirect, Map.of("name", name, "repositories", repositories,
+                    "keepLast", orEmpty(keepLast), "keepTagsMatching", orEmpty(keepTagsMatching),
+                    "keepPushedWithin", orEmpty(keepPushedWithin), "keepPulledWithin", orEmpty(keepPulledWithin),
+                    "untaggedOlderThan", orEmpty(untaggedOlderThan)));
+        }
         return done(viewer, "save-retention-policy", policy.name() + " " + policy.repositories(), "ok",
                 "Retention policy " + policy.name() + (created ? " created." : " saved."), request, redirect);
     }
@@ -90,7 +100,12 @@ class PolicyChanges {
                                 @RequestParam String repositories, @RequestParam String tags,
                                 HttpServletRequest request, RedirectAttributes redirect) throws IOException {
         requireAdmin(viewer);
-        boolean created = valid(() -> immutableTags.save(name.strip(), repositories.strip(), tags.strip()));
+        boolean created;
+        try {
+            created = valid(() -> immutableTags.save(name.strip(), repositories.strip(), tags.strip()));
+        } catch (ConsoleException e) {
+            return refused("immutable", e, redirect, Map.of("name", name, "repositories", repositories, "tags", tags));
+        }
         return done(viewer, "save-immutable-tag-rule", name.strip() + " " + repositories.strip() + " " + tags.strip(), "ok",
                 "Immutable-tag rule " + name.strip() + (created ? " created." : " saved."), request, redirect);
     }
@@ -111,6 +126,24 @@ class PolicyChanges {
         return "redirect:/policies";
     }
 
+    /**
+     * A save the services refused as invalid: back to the page with the form open, holding what was typed, and
+     * the message (which names the field) beside it, as the quota form does. Anything but a refusal of the input
+     * (a rule declared in configuration: 409) still answers with the error page.
+     */
+    private static String refused(String form, ConsoleException e, RedirectAttributes redirect, Map<String, String> typed) {
+        if (e.status() != 400) {
+            throw e;
+        }
+        redirect.addFlashAttribute(form + "Error", e.getMessage());
+        redirect.addFlashAttribute(form + "Form", typed);
+        return "redirect:/policies#" + form + "-form";
+    }
+
+    private static String orEmpty(String value) {
+        return value == null ? "" : value;
+    }
+
     private String deleted(boolean existed, String kind, String action, String name, Viewer viewer,
                            HttpServletRequest request, RedirectAttributes redirect) {
         if (!existed) {
@@ -123,7 +156,7 @@ class PolicyChanges {
         boolean apply() throws IOException;
     }
 
-    /** The services' own validation, with their messages, shown as the form's error page. */
+    /** The services' own validation, with their messages, as a refusal of the input. */
     private static boolean valid(Change change) throws IOException {
         try {
             return change.apply();
