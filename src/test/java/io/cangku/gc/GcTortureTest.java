@@ -42,7 +42,7 @@ import tools.jackson.databind.node.ObjectNode;
 class GcTortureTest {
 
     private static final Duration GRACE = Duration.ofSeconds(6); // longer than one push takes on a loaded machine
-    private static final Duration CHURN = Duration.ofSeconds(25);
+    private static final Duration CHURN = Duration.ofSeconds(18);
     private static final int MIN_PUSHES = 30;
     private static final int CLIENTS = 4;
     private static final List<String> REPOSITORIES = List.of("torture/base", "torture/app", "torture/tools");
