@@ -1,7 +1,7 @@
 package io.cangku.console;
 
-import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import io.cangku.events.Notifications;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;

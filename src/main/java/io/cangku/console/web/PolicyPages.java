@@ -1,6 +1,5 @@
 package io.cangku.console.web;
 
-import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import io.cangku.auth.AuditLog;
 import io.cangku.events.Notifications;
 import io.cangku.policy.ImmutableTags;
@@ -12,6 +11,7 @@ import io.cangku.quota.Quota;
 import io.cangku.quota.Quotas;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
