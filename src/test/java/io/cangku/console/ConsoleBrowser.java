@@ -142,10 +142,30 @@ final class ConsoleBrowser implements AutoCloseable {
      * test's feet ("Node with given id does not belong to the document").
      */
     void clickToLoad(By by) {
-        WebElement oldPage = driver.findElement(By.tagName("html"));
+        // The old page is told apart from the new one by a mark set on its window, not by waiting for its
+        // element to go stale: asked about a node while the browser swaps documents, chromedriver 156 sometimes
+        // answers "Node with given id does not belong to the document" instead of "stale element" (seen in CI).
+        String mark = java.util.UUID.randomUUID().toString();
+        script("window.cangkuPageMark = arguments[0]", mark);
         find(by).click();
-        waitUntil(ExpectedConditions.stalenessOf(oldPage));
-        waitUntil(d -> "complete".equals(script("return document.readyState")));
+        waitUntilLoaded(d -> !mark.equals(script("return window.cangkuPageMark"))
+                && "complete".equals(script("return document.readyState")));
+    }
+
+    /** As {@link #waitUntil}, asking again on any driver error: scripts run mid-navigation fail until it ends. */
+    private void waitUntilLoaded(java.util.function.Function<org.openqa.selenium.WebDriver, Boolean> loaded) {
+        try {
+            new WebDriverWait(driver, Duration.ofSeconds(20)).ignoring(org.openqa.selenium.WebDriverException.class)
+                    .until(loaded::apply);
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("waited 20 s in vain for a new page after " + driver.getCurrentUrl(), e);
+        }
+    }
+
+    /** The name shown as signed in on the current page, or empty when no one is (the sign-in page). */
+    String signedInAs() {
+        return all(By.cssSelector(".session .who > span:not(.visually-hidden):not(.badge)")).stream()
+                .map(WebElement::getText).findFirst().orElse("");
     }
 
     void press(CharSequence key) {
