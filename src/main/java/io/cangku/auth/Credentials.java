@@ -54,9 +54,9 @@ public class Credentials {
         Duration interval = properties.loginAuditInterval();
         // a zero interval audits every sign-in: no cache, so nothing is ever "recent"
         this.recentSignIns = interval.isNegative() || interval.isZero() ? null
-                : Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(interval).build();
+                : Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(interval).recordStats().build();
         this.recentThrottled = Caffeine.newBuilder().maximumSize(100_000)
-                .expireAfterWrite(properties.throttle().window()).build();
+                .expireAfterWrite(properties.throttle().window()).recordStats().build();
     }
 
     /**

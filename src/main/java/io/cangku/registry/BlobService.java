@@ -65,7 +65,7 @@ public class BlobService {
      * used again and deleted after its batch, so its content can be remembered; whether it still exists is
      * always asked of storage (the listing in {@link #digestsBeingDeleted}).
      */
-    private final Cache<StorageKey, Set<Digest>> intentDigests = Caffeine.newBuilder().maximumSize(64).build();
+    private final Cache<StorageKey, Set<Digest>> intentDigests = Caffeine.newBuilder().maximumSize(64).recordStats().build();
     /** Tells this process's batch intents apart within one run. */
     private final AtomicLong intentBatches = new AtomicLong();
 
@@ -75,7 +75,7 @@ public class BlobService {
         this.reliance = reliance;
         this.clock = clock;
         this.recentlyMarked = Caffeine.newBuilder().maximumSize(100_000)
-                .expireAfterWrite(reliance.refreshAfter().dividedBy(2)).build();
+                .expireAfterWrite(reliance.refreshAfter().dividedBy(2)).recordStats().build();
     }
 
     public ReliancePolicy reliance() {

@@ -190,6 +190,11 @@ class OperationsTest {
         assertThat(positive(scrape, "http_server_requests_seconds_count", "uri=\"/v2/{name}/blobs/{digest}\"")).isTrue();
         assertThat(scrape).contains("cache_gets_total{cache=\"BlobService.blobs\",result=\"hit\"}", "cache_size{cache=\"ManifestService.manifestBytes\"}");
         assertThat(positive(scrape, "tomcat_global_request_seconds_count", "name=")).isTrue();
+        // every cache measured records its hit rate (a cache built without recordStats() shows its size alone,
+        // and Micrometer warns about it at every start)
+        List<String> sized = caches(scrape, "cache_size{");
+        assertThat(sized).contains("BlobService.recentlyMarked", "Credentials.recentThrottled");
+        assertThat(caches(scrape, "cache_gets_total{")).containsAll(sized);
 
         // and no label value holds the repository, the tag or a digest
         List<String> values = new ArrayList<>();
@@ -201,6 +206,11 @@ class OperationsTest {
         }
         assertThat(values).isNotEmpty().noneMatch(v -> v.contains("opsrepo") || v.contains("zebra") || v.contains(TAG)
                 || v.contains("sha256") || v.matches(".*[0-9a-f]{32}.*"));
+    }
+
+    private static List<String> caches(String scrape, String metric) {
+        return scrape.lines().filter(l -> l.startsWith(metric)).map(l -> l.replaceAll(".*cache=\"([^\"]+)\".*", "$1"))
+                .distinct().toList();
     }
 
     @Test
