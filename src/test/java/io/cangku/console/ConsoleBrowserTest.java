@@ -569,7 +569,9 @@ class ConsoleBrowserTest {
         browser.clickToLoad(By.cssSelector("form[action='/policies/quotas'] button[type=submit]"));
         assertThat(browser.text(By.id("quota-repos-error")))
                 .isEqualTo(apiProblem("PUT", "/api/quotas/team", Map.of("repositories", "Team/**", "limit", "1MB")));
-        browser.assertNoConsoleErrors(); // the refusal's own 400 is expected; anything else is not
+        assertThat(browser.text(By.cssSelector("section[aria-labelledby=quota-form-h] [role=alert]")))
+                .isEqualTo("The quota was not saved: see the field marked below");
+        browser.assertNoConsoleErrors(); // a refusal redirects back to the page: nothing in the console at all
 
         // when: a valid quota of 1 MiB over team/**
         fillQuotaForm("team", "team/**", "1MB");
@@ -713,7 +715,10 @@ class ConsoleBrowserTest {
         // then: back on the page with the form open, what was typed still in it, and a message saying what to type
         assertThat(browser.driver().getCurrentUrl()).contains("/policies");
         assertThat(browser.text(By.cssSelector("#retention-form [role=alert]")))
-                .isEqualTo("The policy was not saved: pushed within is a duration such as 30d, 12h or 30m; got \"a while\"");
+                .isEqualTo("The policy was not saved: see the field marked below");
+        assertThat(browser.find(By.id("ret-pushed")).getDomAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(browser.text(By.id("ret-pushed-error")))
+                .isEqualTo("pushed within is a duration such as 30d, 12h or 30m; got \"a while\"");
         assertThat(browser.find(By.id("ret-name")).getDomProperty("value")).isEqualTo("broken");
         assertThat(browser.find(By.id("ret-pushed")).getDomProperty("value")).isEqualTo("a while");
         assertThat(browser.text(By.cssSelector("section[aria-labelledby=retention-h] table.data"))).doesNotContain("broken");

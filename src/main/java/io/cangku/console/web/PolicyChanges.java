@@ -52,18 +52,20 @@ class PolicyChanges {
                                @RequestParam(required = false) String untaggedOlderThan,
                                HttpServletRequest request, RedirectAttributes redirect) throws IOException {
         requireAdmin(viewer);
+        PolicyForm form = PolicyForm.of(Map.of("name", name, "repositories", repositories,
+                "keepLast", orEmpty(keepLast), "keepTagsMatching", orEmpty(keepTagsMatching),
+                "keepPushedWithin", orEmpty(keepPushedWithin), "keepPulledWithin", orEmpty(keepPulledWithin),
+                "untaggedOlderThan", orEmpty(untaggedOlderThan)));
         RetentionPolicy policy;
         boolean created;
         try {
-            policy = new RetentionPolicy(name.strip(), repositories.strip(), count("keep last", keepLast),
-                    blankToNull(keepTagsMatching), duration("pushed within", keepPushedWithin),
-                    duration("pulled within", keepPulledWithin), duration("untagged manifests after", untaggedOlderThan), false);
-            created = valid(() -> policies.save(policy));
-        } catch (ConsoleException e) {
-            return refused("retention", e, redirect, Map.of("name", name, "repositories", repositories,
-                    "keepLast", orEmpty(keepLast), "keepTagsMatching", orEmpty(keepTagsMatching),
-                    "keepPushedWithin", orEmpty(keepPushedWithin), "keepPulledWithin", orEmpty(keepPulledWithin),
-                    "untaggedOlderThan", orEmpty(untaggedOlderThan)));
+            policy = new RetentionPolicy(name.strip(), repositories.strip(), count("keepLast", "keep last", keepLast),
+                    blankToNull(keepTagsMatching), duration("keepPushedWithin", "pushed within", keepPushedWithin),
+                    duration("keepPulledWithin", "pulled within", keepPulledWithin),
+                    duration("untaggedOlderThan", "untagged manifests after", untaggedOlderThan), false);
+            created = policies.save(policy);
+        } catch (InvalidRuleException e) {
+            return refused("retention", form.refused(e), redirect);
         }
         return done(viewer, "save-retention-policy", policy.name() + " " + policy.repositories(), "ok",
                 "Retention policy " + policy.name() + (created ? " created." : " saved."), request, redirect);
@@ -102,9 +104,10 @@ class PolicyChanges {
         requireAdmin(viewer);
         boolean created;
         try {
-            created = valid(() -> immutableTags.save(name.strip(), repositories.strip(), tags.strip()));
-        } catch (ConsoleException e) {
-            return refused("immutable", e, redirect, Map.of("name", name, "repositories", repositories, "tags", tags));
+            created = immutableTags.save(name.strip(), repositories.strip(), tags.strip());
+        } catch (InvalidRuleException e) {
+            return refused("immutable", PolicyForm.of(Map.of("name", name, "repositories", repositories, "tags", tags)).refused(e),
+                    redirect);
         }
         return done(viewer, "save-immutable-tag-rule", name.strip() + " " + repositories.strip() + " " + tags.strip(), "ok",
                 "Immutable-tag rule " + name.strip() + (created ? " created." : " saved."), request, redirect);
@@ -128,15 +131,11 @@ class PolicyChanges {
 
     /**
      * A save the services refused as invalid: back to the page with the form open, holding what was typed, and
-     * the message (which names the field) beside it, as the quota form does. Anything but a refusal of the input
-     * (a rule declared in configuration: 409) still answers with the error page.
+     * the message beside its field, as every policy form does ({@link PolicyForm}). A rule declared in
+     * configuration is not a mistake in the input: it answers with the error page (409), as the admin API does.
      */
-    private static String refused(String form, ConsoleException e, RedirectAttributes redirect, Map<String, String> typed) {
-        if (e.status() != 400) {
-            throw e;
-        }
-        redirect.addFlashAttribute(form + "Error", e.getMessage());
-        redirect.addFlashAttribute(form + "Form", typed);
+    private static String refused(String form, PolicyForm refused, RedirectAttributes redirect) {
+        redirect.addFlashAttribute(form + "Form", refused);
         return "redirect:/policies#" + form + "-form";
     }
 
@@ -152,38 +151,25 @@ class PolicyChanges {
         return done(viewer, action, name, "ok", kind + " " + name + " deleted.", request, redirect);
     }
 
-    private interface Change {
-        boolean apply() throws IOException;
-    }
-
-    /** The services' own validation, with their messages, as a refusal of the input. */
-    private static boolean valid(Change change) throws IOException {
-        try {
-            return change.apply();
-        } catch (InvalidRuleException e) {
-            throw ConsoleException.badRequest(e.getMessage());
-        }
-    }
-
-    private static Integer count(String field, String value) {
+    private static Integer count(String field, String label, String value) {
         if (value == null || value.isBlank()) {
             return null;
         }
         try {
             return Integer.valueOf(value.strip());
         } catch (NumberFormatException e) {
-            throw ConsoleException.badRequest(field + " is a whole number of tags, such as 10; got \"" + cut(value) + "\"");
+            throw new InvalidRuleException(field, label + " is a whole number of tags, such as 10; got \"" + cut(value) + "\"");
         }
     }
 
-    private static Duration duration(String field, String value) {
+    private static Duration duration(String field, String label, String value) {
         if (value == null || value.isBlank()) {
             return null;
         }
         try {
             return DurationStyle.detectAndParse(value.strip());
         } catch (IllegalArgumentException e) {
-            throw ConsoleException.badRequest(field + " is a duration such as 30d, 12h or 30m; got \"" + cut(value) + "\"");
+            throw new InvalidRuleException(field, label + " is a duration such as 30d, 12h or 30m; got \"" + cut(value) + "\"");
         }
     }
 

@@ -10,7 +10,6 @@ import io.cangku.policy.RetentionRuns;
 import io.cangku.quota.Quota;
 import io.cangku.quota.Quotas;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -80,6 +79,12 @@ class PolicyPages {
     private String page(Viewer viewer, Model model, RetentionReport report) throws IOException {
         requireAdmin(viewer);
         tab(model, "retention");
+        // a refused save redirected here with its form in the flash map (PolicyChanges); else both forms start empty
+        for (String form : List.of("retentionForm", "immutableForm")) {
+            if (!model.containsAttribute(form)) {
+                model.addAttribute(form, PolicyForm.empty());
+            }
+        }
         model.addAttribute("policies", policies.list());
         model.addAttribute("immutableTags", immutableTags.list());
         model.addAttribute("report", report);
@@ -98,50 +103,35 @@ class PolicyPages {
         }
     }
 
-    /**
-     * What the quota form holds: {@code editing} when it changes an existing quota (whose name then stays), and
-     * the problem of each field after a refused save.
-     */
-    record QuotaForm(String name, String repositories, String limit, boolean editing, Map<String, String> errors) {
-
-        static QuotaForm empty() {
-            return new QuotaForm("", "", "", false, Map.of());
-        }
-
-        public String error(String field) {
-            return errors.get(field);
-        }
-
-        /** The limit as one would type it: {@code 10GB} when it is a whole number of a unit, else bytes. */
-        static String limitText(long bytes) {
-            String[] units = {"TB", "GB", "MB", "KB"};
-            for (int i = 0; i < units.length; i++) {
-                long unit = 1L << (10 * (units.length - i));
-                if (bytes % unit == 0) {
-                    return bytes / unit + units[i];
-                }
+    /** A quota's limit as one would type it: {@code 10GB} when it is a whole number of a unit, else bytes. */
+    static String limitText(long bytes) {
+        String[] units = {"TB", "GB", "MB", "KB"};
+        for (int i = 0; i < units.length; i++) {
+            long unit = 1L << (10 * (units.length - i));
+            if (bytes % unit == 0) {
+                return bytes / unit + units[i];
             }
-            return Long.toString(bytes);
         }
+        return Long.toString(bytes);
     }
 
     @GetMapping(QUOTAS)
     String quotas(@ModelAttribute("viewer") Viewer viewer, @RequestParam(defaultValue = "1") int page,
                   @RequestParam(required = false) String edit, Model model) throws IOException {
         requireAdmin(viewer);
-        QuotaForm form = QuotaForm.empty();
-        if (edit != null) {
+        PolicyForm form = (PolicyForm) model.getAttribute("quotaForm");
+        if (form == null && edit != null) {
             Quota quota = changeable(edit);
-            form = new QuotaForm(quota.name(), quota.repositories(), QuotaForm.limitText(quota.limitBytes()), true, Map.of());
+            form = PolicyForm.of(Map.of("name", quota.name(), "repositories", quota.repositories(),
+                    "limit", limitText(quota.limitBytes()), "editing", "true"));
         }
-        return quotaPage(model, page, form);
+        return quotaPage(model, page, form != null ? form : PolicyForm.empty());
     }
 
     @PostMapping(QUOTAS)
     String saveQuota(@ModelAttribute("viewer") Viewer viewer, @RequestParam String name, @RequestParam String repositories,
                      @RequestParam String limit, @RequestParam(defaultValue = "false") boolean editing,
-                     HttpServletRequest request, HttpServletResponse response, Model model, RedirectAttributes redirect)
-            throws IOException {
+                     HttpServletRequest request, RedirectAttributes redirect) throws IOException {
         requireAdmin(viewer);
         String quotaName = name.strip();
         String glob = repositories.strip();
@@ -159,9 +149,10 @@ class PolicyPages {
             // the same audit action as PUT /api/quotas/{name}
             audit.record(viewer.name(), "save-quota", quotaName + " " + glob + " " + limitBytes, request.getRemoteAddr(), "ok");
         } catch (InvalidRuleException e) {
-            response.setStatus(400);
-            QuotaForm form = new QuotaForm(quotaName, glob, limit, editing, Map.of(e.field().orElse("name"), e.getMessage()));
-            return quotaPage(model, 1, form);
+            // as every policy form: back to the page, holding what was typed, the message beside its field
+            redirect.addFlashAttribute("quotaForm", PolicyForm.of(Map.of("name", quotaName, "repositories", glob,
+                    "limit", limit, "editing", Boolean.toString(editing))).refused(e));
+            return "redirect:" + QUOTAS + "#quota-form-h";
         }
         redirect.addFlashAttribute("notice", "Quota " + quotaName + " saved: its usage was counted just now.");
         return "redirect:" + QUOTAS;
@@ -199,7 +190,7 @@ class PolicyPages {
         return "redirect:" + QUOTAS;
     }
 
-    private String quotaPage(Model model, int page, QuotaForm form) throws IOException {
+    private String quotaPage(Model model, int page, PolicyForm form) throws IOException {
         tab(model, "quotas");
         Page<Quota> shown = Page.of(quotas.list(), page, pageSize);
         List<QuotaRow> rows = new ArrayList<>(shown.items().size());
