@@ -145,9 +145,36 @@ final class ConsoleBrowser implements AutoCloseable {
         // The old page is told apart from the new one by a mark set on its window, not by waiting for its
         // element to go stale: asked about a node while the browser swaps documents, chromedriver 156 sometimes
         // answers "Node with given id does not belong to the document" instead of "stale element" (seen in CI).
+        loadsAnotherPage(() -> find(by).click());
+    }
+
+    /**
+     * Tabs to the link or button {@code target} finds, as a keyboard user would, presses Enter on it, and waits
+     * until the page it loads has replaced this one (as {@link #clickToLoad}).
+     */
+    void enterToLoad(By target, String description) {
+        WebElement wanted = find(target);
+        tabTo(wanted::equals, description);
+        loadsAnotherPage(() -> press(Keys.ENTER));
+    }
+
+    /**
+     * Tabs to a form's button that asks for confirmation first (the browser's own confirm dialog), presses
+     * Enter on it, accepts the dialog and waits until the page the form loads has replaced this one.
+     */
+    void enterAndConfirmToLoad(By target, String description) {
+        WebElement wanted = find(target);
+        tabTo(wanted::equals, description);
+        loadsAnotherPage(() -> {
+            press(Keys.ENTER);
+            waitUntil(ExpectedConditions.alertIsPresent()).accept();
+        });
+    }
+
+    private void loadsAnotherPage(Runnable action) {
         String mark = java.util.UUID.randomUUID().toString();
         script("window.cangkuPageMark = arguments[0]", mark);
-        find(by).click();
+        action.run();
         waitUntilLoaded(d -> !mark.equals(script("return window.cangkuPageMark"))
                 && "complete".equals(script("return document.readyState")));
     }

@@ -231,13 +231,13 @@ class ConsoleBrowserTest {
         // given
         browser.get("/repository?name=team/app");
 
-        // when
-        browser.clickToLoad(By.cssSelector("a[aria-label='Delete tag latest']"));
+        // when: the tag's delete link, reached and pressed with the keyboard alone
+        browser.enterToLoad(By.cssSelector("a[aria-label='Delete tag latest']"), "the delete link of tag latest");
 
-        // then: a confirmation that names the tag
+        // then: a confirmation that names the tag, confirmed with the keyboard too
         assertThat(browser.heading()).isEqualTo("Delete tag team/app:latest?");
         browser.checkPage("07-confirm-tag-delete");
-        browser.clickToLoad(By.cssSelector(".danger-zone button[type=submit]"));
+        browser.enterToLoad(By.cssSelector(".danger-zone button[type=submit]"), "the button confirming the delete");
 
         // then: gone from the page and from the registry API
         assertThat(browser.text(By.cssSelector(".alert.ok"))).contains("Tag latest deleted");
@@ -252,7 +252,7 @@ class ConsoleBrowserTest {
         // given: team/old has one manifest under tags a and b
         browser.get("/repository?name=team/old");
         browser.clickToLoad(By.linkText("a"));
-        browser.clickToLoad(By.linkText("Delete manifest…"));
+        browser.enterToLoad(By.linkText("Delete manifest…"), "the manifest's delete link");
 
         // then: the confirmation lists both tags
         assertThat(browser.heading()).startsWith("Delete manifest sha256:");
@@ -260,8 +260,8 @@ class ConsoleBrowserTest {
                 .containsExactly("team/old:a", "team/old:b");
         browser.checkPage("08-confirm-manifest-delete");
 
-        // when
-        browser.clickToLoad(By.cssSelector(".danger-zone button[type=submit]"));
+        // when: confirmed with the keyboard alone
+        browser.enterToLoad(By.cssSelector(".danger-zone button[type=submit]"), "the button confirming the delete");
 
         // then
         assertThat(browser.text(By.cssSelector(".alert.ok"))).contains("deleted");
@@ -316,6 +316,17 @@ class ConsoleBrowserTest {
         assertThat(browser.text(By.cssSelector("table.data"))).contains("ci-bot").contains("builders");
         assertThat(browser.driver().getPageSource()).doesNotContain(secret);
         browser.checkPage("11-robots");
+
+        // when: the robot account and then the rule deleted again, with the keyboard alone, each confirmed
+        browser.enterAndConfirmToLoad(By.cssSelector("button[aria-label='Delete robot account ci-bot']"),
+                "the delete button of robot account ci-bot");
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).isEqualTo("Robot account ci-bot deleted.");
+        assertThat(browser.all(By.cssSelector("table.data"))).allSatisfy(table -> assertThat(table.getText()).doesNotContain("ci-bot"));
+        browser.get("/access/rules");
+        browser.enterAndConfirmToLoad(By.cssSelector("button[aria-label='Delete the rule for ci/**']"),
+                "the delete button of the rule for ci/**");
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).isEqualTo("Rule deleted.");
+        assertThat(browser.all(By.cssSelector("table.data"))).allSatisfy(table -> assertThat(table.getText()).doesNotContain("ci/**"));
     }
 
     @Test
@@ -351,6 +362,17 @@ class ConsoleBrowserTest {
         assertThat(auditActions()).containsExactly("delete");
         assertThat(browser.text(By.cssSelector("table.data tbody"))).contains("team/app:latest").contains("admin");
         browser.checkPage("14-audit");
+
+        // when: the user and then the group deleted again, with the keyboard alone, each confirmed
+        browser.get("/access/users");
+        browser.enterAndConfirmToLoad(By.cssSelector("button[aria-label='Delete user bob']"), "the delete button of user bob");
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).isEqualTo("User bob deleted.");
+        assertThat(browser.text(By.cssSelector("table.data"))).doesNotContain("bob");
+        browser.get("/access/groups");
+        browser.enterAndConfirmToLoad(By.cssSelector("button[aria-label='Delete group readers']"),
+                "the delete button of group readers");
+        assertThat(browser.text(By.cssSelector(".alert.ok"))).isEqualTo("Group readers deleted.");
+        assertThat(browser.all(By.cssSelector("table.data"))).allSatisfy(table -> assertThat(table.getText()).doesNotContain("readers"));
     }
 
     @Test
@@ -523,15 +545,15 @@ class ConsoleBrowserTest {
         // given
         browser.get("/repository?name=team/multi");
 
-        // when
-        browser.clickToLoad(By.linkText("Delete repository…"));
+        // when: the repository's delete link, reached and pressed with the keyboard alone
+        browser.enterToLoad(By.linkText("Delete repository…"), "the repository's delete link");
 
         // then: the confirmation names it and says when the space comes back
         assertThat(browser.heading()).isEqualTo("Delete repository team/multi?");
         assertThat(browser.text(By.cssSelector(".danger-zone p"))).contains("The space is not freed now")
                 .contains("the next garbage collection frees").containsPattern("\\(\\d+(\\.\\d)? KiB at the last measurement\\)");
         browser.checkPage("26-confirm-repository-delete");
-        browser.clickToLoad(By.cssSelector(".danger-zone button[type=submit]"));
+        browser.enterToLoad(By.cssSelector(".danger-zone button[type=submit]"), "the button confirming the delete");
 
         // then: gone from the console and from the registry's catalog
         assertThat(browser.text(By.cssSelector(".alert.ok"))).isEqualTo("Repository team/multi deleted.");
@@ -600,10 +622,10 @@ class ConsoleBrowserTest {
         assertThat(http.admin("GET", "/api/quotas/team", null).json().path("limitBytes").asLong()).isEqualTo(2L << 20);
 
         // when: removed, after a confirmation that names it
-        browser.clickToLoad(By.cssSelector("a[aria-label='Remove quota team']"));
+        browser.enterToLoad(By.cssSelector("a[aria-label='Remove quota team']"), "the remove link of quota team");
         assertThat(browser.heading()).isEqualTo("Remove quota team?");
         browser.checkPage("29-confirm-quota-remove");
-        browser.clickToLoad(By.cssSelector(".danger-zone button[type=submit]"));
+        browser.enterToLoad(By.cssSelector(".danger-zone button[type=submit]"), "the button confirming the removal");
 
         // then: gone here and from the admin API
         assertThat(browser.text(By.cssSelector(".alert.ok"))).isEqualTo("Quota team removed.");
@@ -739,12 +761,11 @@ class ConsoleBrowserTest {
                 .isEqualTo(409);
         browser.checkPage("28-policies");
 
-        // when: both deleted again, each confirmed
+        // when: both deleted again, with the keyboard alone, each confirmed
         for (String name : List.of("immutable-tag rule console-builds", "retention policy ci-trim")) {
-            browser.find(By.cssSelector("button[aria-label='Delete the " + name + "']")).click();
-            browser.driver().switchTo().alert().accept();
+            browser.enterAndConfirmToLoad(By.cssSelector("button[aria-label='Delete the " + name + "']"), "the delete button of the " + name);
             String notice = Character.toUpperCase(name.charAt(0)) + name.substring(1) + " deleted.";
-            browser.waitUntil(d -> browser.all(By.cssSelector(".alert.ok")).stream().anyMatch(e -> e.getText().equals(notice)));
+            assertThat(browser.text(By.cssSelector(".alert.ok"))).isEqualTo(notice);
         }
 
         // then
