@@ -71,6 +71,7 @@ class NotificationDelivery implements SmartLifecycle {
     private final Clock clock;
     private final DeliveryLease lease;
     private final Map<String, EndpointState> states = new LinkedHashMap<>();
+    /** Null when no endpoint is configured: then nothing is ever sent, and no client (TLS context, selector thread) is made. */
     private final HttpClient http;
     private volatile boolean holder;
     private volatile ScheduledExecutorService poller;
@@ -90,7 +91,8 @@ class NotificationDelivery implements SmartLifecycle {
             metrics.pending(endpoint.name(), () -> Math.max(0, state.pending.get()));
         }
         // redirects are not followed: a receiver that moved is a failure to see in the status, not a new target
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = states.isEmpty() ? null
+                : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** Every endpoint's status: this replica's own while it delivers, otherwise what the holder last wrote. */
