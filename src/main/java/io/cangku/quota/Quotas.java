@@ -38,6 +38,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Storage quotas, from configuration and the admin API, and the registry's {@link PushAdmission}: every manifest
@@ -65,6 +68,11 @@ public class Quotas implements PushAdmission {
     private final BlobService blobs;
     private final ManifestService manifests;
     private final Clock clock;
+    /**
+     * The counts this replica is making for a quota that has no ledger, by quota name and repositories: the pushes
+     * and usage reads that find none meanwhile wait for that count instead of each walking the whole scope again.
+     */
+    private final Map<String, CompletableFuture<UsageLedger>> firstCounts = new ConcurrentHashMap<>();
 
     Quotas(QuotaProperties properties, ObjectStore store, JsonMapper json, RepositoryCatalog catalog, BlobService blobs,
            ManifestService manifests, Clock clock) {
@@ -104,7 +112,7 @@ public class Quotas implements PushAdmission {
     public QuotaUsage usage(Quota quota) throws IOException {
         UsageLedger ledger = current(quota).orElse(null);
         if (ledger == null) {
-            ledger = recount(quota);
+            ledger = countOnce(quota);
         }
         return new QuotaUsage(quota, ledger.totalBytes(), ledger.blobs(), ledger.recountedAt());
     }
@@ -181,8 +189,9 @@ public class Quotas implements PushAdmission {
             UsageLedger ledger = current.isEmpty() ? null : parseOrNull(current.get().content(), quota);
             if (ledger == null || !ledger.repositories().equals(quota.repositories())) {
                 // the first push after the quota appeared or changed pays for its count, as does the first after
-                // its ledger was found damaged (refusing every push until an administrator stepped in would not do)
-                recount(quota);
+                // its ledger was found damaged (refusing every push until an administrator stepped in would not do);
+                // pushes arriving during that count wait for it, then decide on the ledger it stored
+                countOnce(quota);
                 continue;
             }
             Map<Long, Long> added = new HashMap<>();
@@ -208,6 +217,44 @@ public class Quotas implements PushAdmission {
     }
 
     /**
+     * A count for a quota found without a ledger: the one this replica is already making for the same quota and
+     * repositories, or a new one. Only where any fresh count will do: the counts after a collection and after a
+     * PUT must start after what they are to see, so they always count anew ({@link #recount}).
+     */
+    private UsageLedger countOnce(Quota quota) throws IOException {
+        String scope = quota.name() + "\n" + quota.repositories();
+        CompletableFuture<UsageLedger> mine = new CompletableFuture<>();
+        CompletableFuture<UsageLedger> running = firstCounts.putIfAbsent(scope, mine);
+        if (running != null) {
+            try {
+                return running.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the count of quota " + quota.name(), e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException failure) {
+                    throw failure;
+                }
+                throw new IOException("the count of quota " + quota.name() + " failed: " + e.getCause().getMessage(), e.getCause());
+            }
+        }
+        try {
+            // a count that ended between this caller's read and here left a ledger: no need for another
+            UsageLedger counted = current(quota).orElse(null);
+            if (counted == null) {
+                counted = recount(quota);
+            }
+            mine.complete(counted);
+            return counted;
+        } catch (IOException | RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            firstCounts.remove(scope, mine);
+        }
+    }
+
+    /**
      * Counts the quota's usage again from what its repositories hold, and stores the count (merged with what
      * pushes counted meanwhile; see {@link UsageLedger#recounted}).
      */
@@ -221,7 +268,9 @@ public class Quotas implements PushAdmission {
             UsageLedger counted = UsageLedger.recounted(quota.repositories(), startedAt, walked, previous,
                     startedAt.minus(PUSH_WINDOW));
             if (writeIfUnchanged(key, counted, current.map(ObjectStore.VersionedBytes::version).orElse(null))) {
-                log.debug("quota {}: {} bytes in {} blobs", quota.name(), counted.totalBytes(), counted.blobs());
+                // a count walks every repository of the scope: worth a line, and a way to see a storm of them
+                log.info("quota {}: counted {} bytes in {} blobs across {} in {} ms", quota.name(), counted.totalBytes(),
+                        counted.blobs(), quota.repositories(), Duration.between(startedAt, clock.instant()).toMillis());
                 return counted;
             }
         }

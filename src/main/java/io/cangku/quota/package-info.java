@@ -40,6 +40,14 @@
  *       minutes) before it started that its walk did not find, and merges by conditional write, retrying when a
  *       push wrote in between; so no admitted push is forgotten (it may be counted until the next count after it
  *       was deleted).</li>
+ *   <li><b>Many pushes find no ledger at once</b> (a quota from configuration at its first pushes, a ledger found
+ *       damaged or counting another glob): each would walk the whole scope, a full recount per push (916 ms for
+ *       1,000 repositories, below). On one replica the first starts the count and the others wait for it, then
+ *       decide on the ledger it stored; one that read "no ledger" just before that count ended finds the ledger
+ *       and does not count again. Replicas do not coordinate: at most one count per replica, each merged by
+ *       conditional write as above. The counts that must start after what they are to see (after a collection,
+ *       after a PUT of the quota) never join one already running.
+ *       {@code QuotaContract.racingPushesWithoutALedgerShareOneCount} runs eight.</li>
  *   <li><b>Stores without conditional writes</b> ({@code registry.storage.s3.conditional-writes=false}): the last
  *       of two writes at the same moment wins, so two pushes near the limit may both pass and one's blobs go
  *       uncounted until the next count. README says so.</li>

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.JsonNode;
 
 import java.nio.charset.StandardCharsets;
@@ -165,6 +168,55 @@ abstract class QuotaContract {
         }
         assertThat(statuses).as("%s", statuses).containsOnly(201, 403).containsOnlyOnce(201);
         assertThat(quota("race").path("usedBytes").asLong()).isEqualTo(bytesOf(images.get(accepted)));
+    }
+
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    @DisplayName("pushes racing into a scope that has no ledger wait for one count of it instead of each walking the scope")
+    void racingPushesWithoutALedgerShareOneCount(CapturedOutput output) throws Exception {
+        // given: eight repositories under a quota, each with an image held and one more uploaded, and the ledger gone
+        int repositories = 8;
+        List<TestImage> held = new ArrayList<>();
+        List<TestImage> next = new ArrayList<>();
+        putQuota("burst", "burst/**", "100MB", 201);
+        for (int i = 0; i < repositories; i++) {
+            held.add(TestImages.image().seed(35_000 + i).randomLayers(1, 4 * 1024).build());
+            next.add(TestImages.image().seed(35_100 + i).randomLayers(1, 4 * 1024).build());
+            push("burst/r" + i, "1", held.get(i));
+            pushBlobs("burst/r" + i, next.get(i));
+        }
+        registry.bean(io.cangku.storage.ObjectStore.class).delete(io.cangku.storage.StorageLayout.quotaUsage("burst"));
+        int countsBefore = countsOfBurst(output);
+
+        // when: the eight manifests are pushed at the same moment
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Reply>> replies = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(repositories)) {
+            for (int i = 0; i < repositories; i++) {
+                String repository = "burst/r" + i;
+                TestBlob manifest = next.get(i).manifest();
+                replies.add(pool.submit(() -> {
+                    start.await();
+                    return http.putManifest(repository, "2", manifest.mediaType(), manifest.content());
+                }));
+            }
+            start.countDown();
+        }
+
+        // then: all accepted, the scope walked once, and the usage is every image's
+        for (Future<Reply> reply : replies) {
+            assertThat(reply.get().status()).as("%s", reply.get()).isEqualTo(201);
+        }
+        assertThat(countsOfBurst(output) - countsBefore).as("counts of quota burst made by the racing pushes").isEqualTo(1);
+        long expected = 0;
+        for (int i = 0; i < repositories; i++) {
+            expected += bytesOf(held.get(i)) + bytesOf(next.get(i));
+        }
+        assertThat(quota("burst").path("usedBytes").asLong()).isEqualTo(expected);
+    }
+
+    private static int countsOfBurst(CapturedOutput output) {
+        return (int) output.getOut().lines().filter(line -> line.contains("quota burst: counted")).count();
     }
 
     @Test
