@@ -140,25 +140,13 @@ abstract class QuotaContract {
         }
 
         // when: their manifests are pushed at the same moment
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<Reply>> replies = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(images.size())) {
-            for (int i = 0; i < images.size(); i++) {
-                String repository = "race/r" + i;
-                TestBlob manifest = images.get(i).manifest();
-                replies.add(pool.submit(() -> {
-                    start.await();
-                    return http.putManifest(repository, "1", manifest.mediaType(), manifest.content());
-                }));
-            }
-            start.countDown();
-        }
+        List<Reply> replies = putManifestsAtOnce("race/r", "1", images);
 
         // then
         List<Integer> statuses = new ArrayList<>();
         int accepted = -1;
         for (int i = 0; i < replies.size(); i++) {
-            Reply reply = replies.get(i).get();
+            Reply reply = replies.get(i);
             statuses.add(reply.status());
             if (reply.status() == 201) {
                 accepted = i;
@@ -189,23 +177,11 @@ abstract class QuotaContract {
         int countsBefore = countsOfBurst(output);
 
         // when: the eight manifests are pushed at the same moment
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<Reply>> replies = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(repositories)) {
-            for (int i = 0; i < repositories; i++) {
-                String repository = "burst/r" + i;
-                TestBlob manifest = next.get(i).manifest();
-                replies.add(pool.submit(() -> {
-                    start.await();
-                    return http.putManifest(repository, "2", manifest.mediaType(), manifest.content());
-                }));
-            }
-            start.countDown();
-        }
+        List<Reply> replies = putManifestsAtOnce("burst/r", "2", next);
 
         // then: all accepted, the scope walked once, and the usage is every image's
-        for (Future<Reply> reply : replies) {
-            assertThat(reply.get().status()).as("%s", reply.get()).isEqualTo(201);
+        for (Reply reply : replies) {
+            assertThat(reply.status()).as("%s", reply).isEqualTo(201);
         }
         assertThat(countsOfBurst(output) - countsBefore).as("counts of quota burst made by the racing pushes").isEqualTo(1);
         long expected = 0;
@@ -213,6 +189,28 @@ abstract class QuotaContract {
             expected += bytesOf(held.get(i)) + bytesOf(next.get(i));
         }
         assertThat(quota("burst").path("usedBytes").asLong()).isEqualTo(expected);
+    }
+
+    /** The manifest of image i PUT as {@code tag} into repository {@code prefix + i}, all released at one moment. */
+    private List<Reply> putManifestsAtOnce(String prefix, String tag, List<TestImage> images) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Reply>> pending = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(images.size())) {
+            for (int i = 0; i < images.size(); i++) {
+                String repository = prefix + i;
+                TestBlob manifest = images.get(i).manifest();
+                pending.add(pool.submit(() -> {
+                    start.await();
+                    return http.putManifest(repository, tag, manifest.mediaType(), manifest.content());
+                }));
+            }
+            start.countDown();
+        }
+        List<Reply> replies = new ArrayList<>();
+        for (Future<Reply> reply : pending) {
+            replies.add(reply.get());
+        }
+        return replies;
     }
 
     private static int countsOfBurst(CapturedOutput output) {
