@@ -68,6 +68,13 @@
  *   <li><b>A stale cache on another replica:</b> only read paths use the blob-stat cache (a deleted blob is
  *       dropped from it on the first failed read: 404); upload completion, mount and manifest PUT read
  *       storage, so no replica acknowledges an image on the word of its cache.</li>
+ *   <li><b>A HEAD's stat racing the deletion on the collector's own replica:</b> the HEAD stats D (stored),
+ *       the collector deletes D and drops it from the cache, then the HEAD caches D's size. Left so, every
+ *       HEAD on that replica would answer 200 for the cache's lifetime and a client that HEADs before
+ *       uploading would never upload again (BatchIntentRaceTest caught it on S3: the refusal drops only the
+ *       first missing digest of a manifest). Each batch counts itself before deleting; a stat that sees the
+ *       count change between its start and its cache write drops what it wrote, and a batch that counts itself
+ *       after that check drops the entry once its deletes are done.</li>
  *   <li><b>Layers, then index children by digest, then the index or tag:</b> each step writes links,
  *       revisions and use markers that are younger than the cutoff of any run that starts meanwhile: a
  *       young revision is a root, a young link keeps its blob.</li>

@@ -68,6 +68,12 @@ public class BlobService {
     private final Cache<StorageKey, Set<Digest>> intentDigests = Caffeine.newBuilder().maximumSize(64).recordStats().build();
     /** Tells this process's batch intents apart within one run. */
     private final AtomicLong intentBatches = new AtomicLong();
+    /**
+     * Counts this process's batch deletions, each counted before its deletes: a read that stat'ed a blob before
+     * a deletion and caches the size after it would otherwise make a collected blob look stored for the cache's
+     * lifetime, and a client that HEADs before uploading would skip the upload again and again.
+     */
+    private final AtomicLong deletionsStarted = new AtomicLong();
 
     public BlobService(ObjectStore store, RepositoryCatalog catalog, ReliancePolicy reliance, Clock clock) {
         this.store = store;
@@ -338,6 +344,7 @@ public class BlobService {
                 throw new IOException("deleting " + removals.size() + " objects took longer than half the deletion-intent "
                         + "validity; nothing deleted in this batch");
             }
+            deletionsStarted.incrementAndGet(); // before the deletes: see statStored
             store.deleteBatch(doomed);
             for (Removal removal : done) {
                 if (removal.withUseMarker()) {
@@ -379,13 +386,20 @@ public class BlobService {
     // ------------------------------------------------------------------ internals
 
     private Optional<BlobInfo> statStored(Digest digest) throws IOException {
+        long deletionsBefore = deletionsStarted.get();
         Optional<ObjectInfo> info = store.stat(StorageLayout.blob(digest));
         if (info.isEmpty()) {
             blobs.invalidate(digest);
             return Optional.empty();
         }
         BlobInfo blob = new BlobInfo(digest, info.get().sizeBytes());
+        // Cached, then dropped again if a deletion started since the stat: that deletion may have taken the blob
+        // after the stat said it was there. A deletion that starts after this second read invalidates the entry
+        // itself once its deletes are done, so no interleaving leaves a collected blob cached.
         blobs.put(digest, blob);
+        if (deletionsStarted.get() != deletionsBefore) {
+            blobs.invalidate(digest);
+        }
         return Optional.of(blob);
     }
 
