@@ -102,12 +102,12 @@ class PolicyChanges {
                                 @RequestParam String repositories, @RequestParam String tags,
                                 HttpServletRequest request, RedirectAttributes redirect) throws IOException {
         requireAdmin(viewer);
+        PolicyForm form = PolicyForm.of(Map.of("name", name, "repositories", repositories, "tags", tags));
         boolean created;
         try {
             created = immutableTags.save(name.strip(), repositories.strip(), tags.strip());
         } catch (InvalidRuleException e) {
-            return refused("immutable", PolicyForm.of(Map.of("name", name, "repositories", repositories, "tags", tags)).refused(e),
-                    redirect);
+            return refused("immutable", form.refused(e), redirect);
         }
         return done(viewer, "save-immutable-tag-rule", name.strip() + " " + repositories.strip() + " " + tags.strip(), "ok",
                 "Immutable-tag rule " + name.strip() + (created ? " created." : " saved."), request, redirect);
