@@ -31,6 +31,8 @@ ENV REGISTRY_STORAGE_FILESYSTEM_ROOT=/data \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 # Training run: start the application context once (storage, security, web server set up, then exit before
 # serving) and write the classes it loaded and linked, and the profiles it gathered, into /app/cangku.aot.
+# Like the server, it starts from the bean definitions Spring AOT generated in `mvn package` (README.md,
+# "Start-up from build-time bean definitions"), so the cache holds the classes the server will load.
 # (-Xlog:aot*=error: the AOT log lists every class it cannot cache, signed jars among them, by the hundred.)
 # It runs on throwaway storage under /tmp, which is deleted again, so the image holds no keys or accounts.
 RUN REGISTRY_STORAGE_FILESYSTEM_ROOT=/tmp/aot-training REGISTRY_AUTH_ADMIN_PASSWORD=aot-training-only \

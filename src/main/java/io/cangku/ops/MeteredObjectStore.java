@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * it. {@code forEach} is left to the interface's default, which pages through {@link #list}, so each page is
  * timed.
  */
-final class MeteredObjectStore implements ObjectStore {
+final class MeteredObjectStore implements ObjectStore, AutoCloseable {
 
     static final String METRIC = "cangku.storage.operations";
 
@@ -47,6 +47,17 @@ final class MeteredObjectStore implements ObjectStore {
     /** The wrapped backend. */
     ObjectStore delegate() {
         return delegate;
+    }
+
+    /**
+     * Closes the backend if it holds resources (S3's client and presigner). Spring closes the bean it holds,
+     * which is this decorator, not the backend inside it.
+     */
+    @Override
+    public void close() throws Exception {
+        if (delegate instanceof AutoCloseable closeable) {
+            closeable.close();
+        }
     }
 
     @FunctionalInterface

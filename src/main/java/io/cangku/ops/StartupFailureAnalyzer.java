@@ -1,9 +1,9 @@
 package io.cangku.ops;
 
-import io.cangku.storage.ObjectStore;
+import io.cangku.storage.StorageConfiguration;
 import io.cangku.storage.StorageStartup;
+import io.cangku.storage.UnknownStorageTypeException;
 import org.springframework.beans.factory.BeanCreationException;
-import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
@@ -20,13 +20,9 @@ import java.util.Optional;
 
 /**
  * Turns a misconfiguration into one sentence that names the setting and what is wrong with it, ahead of Spring
- * Boot's own analyzers, whose reports run over many lines (or, for an unknown storage type, speak of a missing
- * bean). {@link OneLineFailureReporter} prints it. Failures that are no misconfiguration are left to Boot.
+ * Boot's own analyzers, whose reports run over many lines. {@link OneLineFailureReporter} prints it. Failures that are no misconfiguration are left to Boot.
  */
 final class StartupFailureAnalyzer implements FailureAnalyzer, Ordered {
-
-    /** The values of {@code registry.storage.type}, one per backend configuration. */
-    static final String STORAGE_TYPES = "filesystem or s3";
 
     private final Environment environment;
 
@@ -46,10 +42,9 @@ final class StartupFailureAnalyzer implements FailureAnalyzer, Ordered {
     }
 
     private String describe(Throwable failure) {
-        Optional<NoSuchBeanDefinitionException> missing = find(failure, NoSuchBeanDefinitionException.class);
-        if (missing.isPresent() && ObjectStore.class.equals(missing.get().getBeanType())) {
-            return "registry.storage.type=" + environment.getProperty("registry.storage.type")
-                    + " is not a storage type; use " + STORAGE_TYPES;
+        Optional<UnknownStorageTypeException> unknown = find(failure, UnknownStorageTypeException.class);
+        if (unknown.isPresent()) {
+            return unknown.get().getMessage();
         }
         Optional<BindException> bind = find(failure, BindException.class);
         if (bind.isPresent()) {
@@ -101,7 +96,7 @@ final class StartupFailureAnalyzer implements FailureAnalyzer, Ordered {
     /** The failure of the bean that is the configured store (its factory method threw). */
     private static Optional<BeanCreationException> findStorageBean(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof BeanCreationException e && e.getBeanName() != null && e.getBeanName().endsWith("ObjectStore")
+            if (t instanceof BeanCreationException e && StorageConfiguration.STORE_BEAN.equals(e.getBeanName())
                     && !(e.getCause() instanceof BeanCreationException)) {
                 return Optional.of(e);
             }

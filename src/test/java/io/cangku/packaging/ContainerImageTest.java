@@ -131,6 +131,7 @@ class ContainerImageTest {
                 startWithCache.toMillis(), startWithoutCache.toMillis());
         assertThat(inspectRunning.stdout().strip()).isEqualTo("10001:10001 true");
         assertThat(withCache.logs).as("the JVM's AOT log").contains("Opened AOT cache /app/cangku.aot");
+        assertThat(withCache.logs).as("Spring's build-time bean definitions").contains("Starting AOT-processed CangkuApplication");
         assertThat(login.succeeded()).as("%s", login).isTrue();
         assertThat(push.succeeded()).as("%s", push).isTrue();
         assertThat(pull.succeeded()).as("%s", pull).isTrue();

@@ -29,6 +29,7 @@ public final class FailingStartups implements AutoCloseable {
 
     private final Path work;
     private final Duration exitBound;
+    private final List<String> command;
     private final Map<String, Launched> runs = new ConcurrentHashMap<>();
 
     /** {@code work}: where each run's output is written; each run must end within {@link #EXIT_BOUND} of its launch. */
@@ -38,8 +39,14 @@ public final class FailingStartups implements AutoCloseable {
 
     /** {@code exitBound}: how long after its launch each run must have ended. */
     public FailingStartups(Path work, Duration exitBound) {
+        this(work, exitBound, RegistryProcess.javaCommand(List.of("-Xmx192m", "-XX:TieredStopAtLevel=1")));
+    }
+
+    /** {@code command}: how each run starts (the test classpath's main class or the packaged jar), settings appended. */
+    public FailingStartups(Path work, Duration exitBound, List<String> command) {
         this.work = work;
         this.exitBound = exitBound;
+        this.command = List.copyOf(command);
     }
 
     /** A launched registry, its output in a file. */
@@ -63,7 +70,7 @@ public final class FailingStartups implements AutoCloseable {
 
     /** Starts a registry (without authentication, on a free port) with {@code arguments}; returns at once. */
     public void launch(String name, List<String> arguments) throws IOException {
-        List<String> command = new ArrayList<>(RegistryProcess.javaCommand(List.of("-Xmx192m", "-XX:TieredStopAtLevel=1")));
+        List<String> command = new ArrayList<>(this.command);
         command.add("--server.port=0");
         command.add("--registry.auth.mode=none");
         command.addAll(arguments);

@@ -43,7 +43,7 @@ public final class RegistryProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the registry on filesystem storage and waits until {@code GET /v2/} answers 200.
+     * Starts the registry on filesystem storage and waits until {@code GET /readyz} answers 200.
      *
      * @param root       the filesystem storage root (reused across restarts)
      * @param log        where the process's stdout and stderr go
@@ -54,7 +54,7 @@ public final class RegistryProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the registry and waits until {@code GET /v2/} answers 200.
+     * Starts the registry, open (no authentication), and waits until {@code GET /readyz} answers 200.
      *
      * @param log        where the process's stdout and stderr go (appended to, so restarts can share it)
      * @param jvmOptions options such as {@code -Xmx256m}
@@ -63,14 +63,23 @@ public final class RegistryProcess implements AutoCloseable {
      *                   auth mode, which this class sets
      */
     public static RegistryProcess start(Path log, List<String> jvmOptions, List<String> arguments) {
+        List<String> settings = new ArrayList<>(List.of("--registry.auth.mode=none"));
+        settings.addAll(arguments);
+        return start(javaCommand(jvmOptions), log, settings);
+    }
+
+    /**
+     * Starts {@code command} (a {@link #javaCommand} or a {@link #jarCommand}) with {@code arguments} and a free
+     * port, and waits until {@code GET /readyz} answers 200. Authentication is what the arguments say.
+     */
+    public static RegistryProcess start(List<String> command, Path log, List<String> arguments) {
         int port = freePort();
-        List<String> command = new ArrayList<>(javaCommand(jvmOptions));
-        command.add("--server.port=" + port);
-        command.add("--registry.auth.mode=none");
-        command.addAll(arguments);
+        List<String> full = new ArrayList<>(command);
+        full.add("--server.port=" + port);
+        full.addAll(arguments);
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
-            Process process = new ProcessBuilder(command)
+            Process process = new ProcessBuilder(full)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
@@ -80,6 +89,16 @@ public final class RegistryProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The command that runs the packaged jar ({@code mvn package}'s), settings to be appended. */
+    public static List<String> jarCommand(Path jar, List<String> jvmOptions) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-jar");
+        command.add(jar.toString());
+        return command;
     }
 
     /**
@@ -160,7 +179,7 @@ public final class RegistryProcess implements AutoCloseable {
     private void awaitReady() {
         long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            HttpRequest ping = HttpRequest.newBuilder(uri().resolve("/v2/")).timeout(Duration.ofSeconds(5)).build();
+            HttpRequest ping = HttpRequest.newBuilder(uri().resolve("/readyz")).timeout(Duration.ofSeconds(5)).build();
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("the registry exited with " + process.exitValue() + " while starting:\n" + logTail());
@@ -180,7 +199,7 @@ public final class RegistryProcess implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         process.destroyForcibly();
-        throw new IllegalStateException("the registry did not answer GET /v2/ within " + STARTUP_TIMEOUT + ":\n" + logTail());
+        throw new IllegalStateException("the registry did not answer GET /readyz within " + STARTUP_TIMEOUT + ":\n" + logTail());
     }
 
     public static int freePort() {

@@ -1,7 +1,7 @@
 package io.cangku.storage.filesystem;
 
 import io.cangku.storage.ObjectStore;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import io.cangku.storage.StorageBackend;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -9,11 +9,20 @@ import java.io.IOException;
 
 /** Chosen with {@code registry.storage.type=filesystem}, the default. */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnProperty(name = "registry.storage.type", havingValue = "filesystem", matchIfMissing = true)
 class FilesystemStorageConfiguration {
 
     @Bean
-    ObjectStore filesystemObjectStore(FilesystemProperties properties) throws IOException {
-        return new FilesystemObjectStore(properties.root());
+    StorageBackend filesystemStorage(FilesystemProperties properties) {
+        return new StorageBackend() {
+            @Override
+            public String type() {
+                return "filesystem";
+            }
+
+            @Override
+            public ObjectStore open() throws IOException {
+                return new FilesystemObjectStore(properties.root());
+            }
+        };
     }
 }

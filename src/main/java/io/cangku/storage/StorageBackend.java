@@ -1,0 +1,20 @@
+package io.cangku.storage;
+
+import java.io.IOException;
+
+/**
+ * One kind of storage, named by the value of {@code registry.storage.type} that chooses it. Each backend's
+ * configuration declares one; {@link StorageConfiguration} opens the one the settings name, and only that one.
+ *
+ * <p>Why not one {@code @ConditionalOnProperty} configuration per backend: Spring AOT evaluates conditions when
+ * the jar is built, which would fix the backend the build ran with. A backend bean that is cheap until opened
+ * keeps the choice a run-time setting.
+ */
+public interface StorageBackend {
+
+    /** The value of {@code registry.storage.type} that chooses this backend. */
+    String type();
+
+    /** Opens the store (connects, checks the bucket or the root). Called once, for the chosen backend only. */
+    ObjectStore open() throws IOException;
+}
