@@ -20,25 +20,18 @@ class S3StorageConfiguration {
     /** The store owns its S3 client and presigner; Spring calls its {@code close()} at shutdown. */
     @Bean
     StorageBackend s3Storage(S3Properties properties, StorageProperties storage) {
-        return new StorageBackend() {
-            @Override
-            public String type() {
-                return "s3";
-            }
+        return new StorageBackend("s3", () -> open(properties, storage));
+    }
 
-            @Override
-            public ObjectStore open() throws IOException {
-                if (properties.bucket() == null || properties.bucket().isBlank()) {
-                    throw new IllegalStateException("registry.storage.type=s3 needs registry.storage.s3.bucket");
-                }
-                log.info("storage: S3 bucket {}{} at {} ({}), part size {}, redirects {}", properties.bucket(),
-                        properties.prefix().isEmpty() ? "" : " under prefix " + properties.prefix(),
-                        properties.endpoint() == null ? "AWS" : properties.endpoint(), properties.region(),
-                        properties.partSize(), properties.redirect() ? "on" : "off");
-                String what = "S3 bucket " + properties.bucket() + " at "
-                        + (properties.endpoint() == null ? "AWS" : properties.endpoint());
-                return StorageStartup.open(what, storage.startupTimeout(), () -> S3ObjectStore.create(properties));
-            }
-        };
+    private static ObjectStore open(S3Properties properties, StorageProperties storage) throws IOException {
+        if (properties.bucket() == null || properties.bucket().isBlank()) {
+            throw new IllegalStateException("registry.storage.type=s3 needs registry.storage.s3.bucket");
+        }
+        log.info("storage: S3 bucket {}{} at {} ({}), part size {}, redirects {}", properties.bucket(),
+                properties.prefix().isEmpty() ? "" : " under prefix " + properties.prefix(),
+                properties.endpoint() == null ? "AWS" : properties.endpoint(), properties.region(),
+                properties.partSize(), properties.redirect() ? "on" : "off");
+        String what = "S3 bucket " + properties.bucket() + " at " + (properties.endpoint() == null ? "AWS" : properties.endpoint());
+        return StorageStartup.open(what, storage.startupTimeout(), () -> S3ObjectStore.create(properties));
     }
 }
