@@ -72,9 +72,13 @@
  *       the collector deletes D and drops it from the cache, then the HEAD caches D's size. Left so, every
  *       HEAD on that replica would answer 200 for the cache's lifetime and a client that HEADs before
  *       uploading would never upload again (BatchIntentRaceTest caught it on S3: the refusal drops only the
- *       first missing digest of a manifest). Each batch counts itself before deleting; a stat that sees the
- *       count change between its start and its cache write drops what it wrote, and a batch that counts itself
- *       after that check drops the entry once its deletes are done.</li>
+ *       first missing digest of a manifest). The same holds for an upload completion that republishes D
+ *       while a batch that already chose D deletes it. Each batch counts itself when it starts deleting and
+ *       again when it has dropped its digests from the cache; a read caches what it found only if no batch
+ *       was between the two counts when it began and none started before its cache write (checked after the
+ *       write). A batch that deletes D after the read saw it either fails one of those checks or drops the
+ *       entry after it was written. (Counting starts alone missed a batch that started just before the
+ *       read and dropped its digests before the read's write: the full verify caught that one, again on S3.)</li>
  *   <li><b>Layers, then index children by digest, then the index or tag:</b> each step writes links,
  *       revisions and use markers that are younger than the cutoff of any run that starts meanwhile: a
  *       young revision is a root, a young link keeps its blob.</li>

@@ -69,11 +69,13 @@ public class BlobService {
     /** Tells this process's batch intents apart within one run. */
     private final AtomicLong intentBatches = new AtomicLong();
     /**
-     * Counts this process's batch deletions, each counted before its deletes: a read that stat'ed a blob before
-     * a deletion and caches the size after it would otherwise make a collected blob look stored for the cache's
-     * lifetime, and a client that HEADs before uploading would skip the upload again and again.
+     * This process's batch deletions, counted when they start (before their deletes) and when they finish
+     * (after dropping their digests from {@link #blobs}). A read that found a blob stored and caches it after a
+     * deletion took it would make a collected blob look stored for the cache's lifetime, and a client that
+     * HEADs before uploading would skip the upload again and again; see {@link #cacheUnlessDeletionOverlapped}.
      */
     private final AtomicLong deletionsStarted = new AtomicLong();
+    private final AtomicLong deletionsFinished = new AtomicLong();
 
     public BlobService(ObjectStore store, RepositoryCatalog catalog, ReliancePolicy reliance, Clock clock) {
         this.store = store;
@@ -155,6 +157,7 @@ public class BlobService {
      */
     BlobInfo publishUpload(RepositoryName repository, StorageKey sealedUpload, Digest digest, long sizeBytes)
             throws IOException {
+        Deletions before = deletionsNow();
         markUsed(digest);
         if (storedAndNotBeingDeleted(digest)) {
             store.deleteAppendable(sealedUpload);
@@ -162,7 +165,7 @@ public class BlobService {
             store.move(sealedUpload, StorageLayout.blob(digest));
         }
         BlobInfo blob = new BlobInfo(digest, sizeBytes);
-        blobs.put(digest, blob);
+        cacheUnlessDeletionOverlapped(blob, before);
         // Durable, as the move above: the link is what the acknowledged push leaves for the manifest PUT
         // to find, and what keeps the blob from the collector until a manifest references it.
         store.writeSmall(StorageLayout.layerLink(repository, digest), new byte[0]);
@@ -344,13 +347,17 @@ public class BlobService {
                 throw new IOException("deleting " + removals.size() + " objects took longer than half the deletion-intent "
                         + "validity; nothing deleted in this batch");
             }
-            deletionsStarted.incrementAndGet(); // before the deletes: see statStored
-            store.deleteBatch(doomed);
-            for (Removal removal : done) {
-                if (removal.withUseMarker()) {
-                    blobs.invalidate(removal.digest());
-                    recentlyMarked.invalidate(removal.digest());
+            deletionsStarted.incrementAndGet(); // before the deletes: see cacheUnlessDeletionOverlapped
+            try {
+                store.deleteBatch(doomed);
+            } finally {
+                for (Removal removal : done) {
+                    if (removal.withUseMarker()) {
+                        blobs.invalidate(removal.digest());
+                        recentlyMarked.invalidate(removal.digest());
+                    }
                 }
+                deletionsFinished.incrementAndGet();
             }
             return done;
         } finally {
@@ -386,21 +393,39 @@ public class BlobService {
     // ------------------------------------------------------------------ internals
 
     private Optional<BlobInfo> statStored(Digest digest) throws IOException {
-        long deletionsBefore = deletionsStarted.get();
+        Deletions before = deletionsNow();
         Optional<ObjectInfo> info = store.stat(StorageLayout.blob(digest));
         if (info.isEmpty()) {
             blobs.invalidate(digest);
             return Optional.empty();
         }
         BlobInfo blob = new BlobInfo(digest, info.get().sizeBytes());
-        // Cached, then dropped again if a deletion started since the stat: that deletion may have taken the blob
-        // after the stat said it was there. A deletion that starts after this second read invalidates the entry
-        // itself once its deletes are done, so no interleaving leaves a collected blob cached.
-        blobs.put(digest, blob);
-        if (deletionsStarted.get() != deletionsBefore) {
-            blobs.invalidate(digest);
-        }
+        cacheUnlessDeletionOverlapped(blob, before);
         return Optional.of(blob);
+    }
+
+    /** The deletion counters, read (started first) before a storage read whose answer may be cached. */
+    private record Deletions(long started, long finished) {
+    }
+
+    private Deletions deletionsNow() {
+        long started = deletionsStarted.get();
+        return new Deletions(started, deletionsFinished.get());
+    }
+
+    /**
+     * Caches what a storage read found stored, then drops it again unless no batch deletion of this process
+     * overlapped the read: none in progress when the read began ({@code before} shows every started one
+     * finished) and none started since. A deletion that took the blob after the read saw it either finished
+     * its cache invalidation before this write (it was then in progress at the start, or started after it:
+     * one of the two checks sees it) or invalidates after this write itself. Dropping an entry is always safe;
+     * the cost is a storage stat for reads made while the collector deletes.
+     */
+    private void cacheUnlessDeletionOverlapped(BlobInfo blob, Deletions before) {
+        blobs.put(blob.digest(), blob);
+        if (before.finished() != before.started() || deletionsStarted.get() != before.started()) {
+            blobs.invalidate(blob.digest());
+        }
     }
 
     /**
