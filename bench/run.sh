@@ -5,7 +5,8 @@
 #
 #   bench/run.sh [RegistryBench options]      push, pull, chunked, concurrent images, small requests (fs, S3),
 #                                             peak RSS and start-up of every server (see bench/RegistryBench.java)
-#   bench/run.sh startup [ROUNDS]                     java -jar start to first 200, beside Distribution (default 5)
+#   bench/run.sh startup [ROUNDS]                     java -jar start to first 200, beside Distribution (default 5;
+#                                                     BASELINE_JAR=other.jar adds that build, both ways)
 #   bench/run.sh all                                  throughput, then start-up, then listing: the whole table
 #   [TAGS=1000,5000,10000,50000] [REPOSITORIES=1000,10000] bench/run.sh listing [--rounds 3] [--clients 8]
 #                                                      tags, catalog and filtered catalog at scale (fs)
@@ -149,31 +150,43 @@ if [ "$MODE" = startup ]; then
   # Three ways to start, each round in a rotating order, each stopped again before the next: Cangku's fat jar
   # (java -jar, the settings above), the same jar extracted and started with a JDK 25 AOT cache made by one
   # training run (as the container image does; README.md, Container image), and Distribution. Filesystem
-  # storage, no authentication, time from launch to the first 200 from /v2/.
+  # storage, no authentication, time from launch to the first 200 from /v2/. BASELINE_JAR=path/to/other.jar
+  # adds that jar both ways (baseline, baseline-aot), to compare two builds in one run.
   ROUNDS=${1:-5}
-  "$JAVA" -Djarmode=tools -jar target/cangku.jar extract --destination "$WORK/extracted" >/dev/null
-  # shellcheck disable=SC2086
-  "$JAVA" $CANGKU_JAVA_OPTS -XX:AOTCacheOutput="$WORK/cangku.aot" -Xlog:aot*=error -Dspring.context.exit=onRefresh \
-    -jar "$WORK/extracted/cangku.jar" --server.port=0 --management.server.port=0 --registry.auth.mode=none \
-    --registry.storage.filesystem.root="$WORK/aot-training" >"$WORK/aot-training.log" 2>&1
+  declare -A jar_of=([cangku]=target/cangku.jar)
+  contenders=(cangku cangku-aot)
+  if [ -n "${BASELINE_JAR:-}" ]; then
+    cp "$BASELINE_JAR" "$WORK/baseline.jar"
+    jar_of[baseline]="$WORK/baseline.jar"
+    contenders+=(baseline baseline-aot)
+  fi
+  contenders+=(distribution)
+  for who in "${!jar_of[@]}"; do
+    "$JAVA" -Djarmode=tools -jar "${jar_of[$who]}" extract --destination "$WORK/extracted-$who" >/dev/null
+    extracted=$(ls "$WORK/extracted-$who"/*.jar)
+    jar_of[$who-aot]=$extracted
+    # shellcheck disable=SC2086
+    "$JAVA" $CANGKU_JAVA_OPTS -XX:AOTCacheOutput="$WORK/$who.aot" -Xlog:aot*=error -Dspring.context.exit=onRefresh \
+      -jar "$extracted" --server.port=0 --management.server.port=0 --registry.auth.mode=none \
+      --registry.storage.filesystem.root="$WORK/aot-training-$who" >"$WORK/aot-training-$who.log" 2>&1
+  done
   declare -A took=()
-  contenders=(cangku cangku-aot distribution)
   for round in $(seq 1 "$ROUNDS"); do
-    for k in 0 1 2; do
-      who=${contenders[$(( (k + round) % 3 ))]}
+    for k in $(seq 0 $(( ${#contenders[@]} - 1 ))); do
+      who=${contenders[$(( (k + round) % ${#contenders[@]} ))]}
       port=$(free_port)
       started=$(now_ms)
       case $who in
-        cangku|cangku-aot)
-          jar=target/cangku.jar aot=()
-          [ "$who" = cangku-aot ] && jar="$WORK/extracted/cangku.jar" aot=(-XX:AOTCache="$WORK/cangku.aot")
-          # shellcheck disable=SC2086
-          "$JAVA" $CANGKU_JAVA_OPTS "${aot[@]}" -jar "$jar" --server.port="$port" --server.address=127.0.0.1 \
-            --management.server.port=0 --registry.auth.mode=none --registry.storage.filesystem.root="$WORK/cangku-start" \
-            >"$WORK/start-$who.log" 2>&1 & ;;
         distribution)
           start_distribution_config "$port" "$WORK/distribution-start"
           env -u AWS_CA_BUNDLE docker-registry serve "$WORK/distribution-start.yml" >"$WORK/start-distribution.log" 2>&1 & ;;
+        *)
+          aot=()
+          [ "${who%-aot}" != "$who" ] && aot=(-XX:AOTCache="$WORK/${who%-aot}.aot")
+          # shellcheck disable=SC2086
+          "$JAVA" $CANGKU_JAVA_OPTS "${aot[@]}" -jar "${jar_of[$who]}" --server.port="$port" --server.address=127.0.0.1 \
+            --management.server.port=0 --registry.auth.mode=none --registry.storage.filesystem.root="$WORK/$who-start" \
+            >"$WORK/start-$who.log" 2>&1 & ;;
       esac
       pid=$!
       wait_200 "http://127.0.0.1:$port/v2/"

@@ -60,7 +60,12 @@ class BatchIntentRaceTest {
     }
 
     private void race(List<String> storage) throws Exception {
-        try (RegistryContext registry = RegistryContext.startOpen(storage, "--registry.gc.grace-period=1h")) {
+        // A grace period of seconds, so that the uploads below are older than the refresh interval by the time
+        // the manifests are PUT, as any upload older than a real run's cutoff is: a PUT then rewrites each use
+        // marker it relies on. (With an hour's grace the markers, seconds old, counted as fresh to the PUT and
+        // as older than this test's cutoff to the batch: a combination no real run meets, in which a PUT that
+        // finished before the batch wrote its intent lost its blobs to it.)
+        try (RegistryContext registry = RegistryContext.startOpen(storage, "--registry.gc.grace-period=4s")) {
             RegistryClient client = new RegistryClient(registry.uri());
             BlobService blobs = registry.bean(BlobService.class);
             ObjectStore store = registry.bean(ObjectStore.class);
@@ -82,6 +87,7 @@ class BatchIntentRaceTest {
             while (Instant.now().isBefore(cutoff.plus(TIMESTAMP_SLACK))) {
                 Thread.onSpinWait(); // until storage stamps every later write at or after the cutoff
             }
+            Thread.sleep(blobs.reliance().refreshAfter().plus(TIMESTAMP_SLACK).toMillis()); // see the grace period
 
             // when: each round, the clients PUT their manifests while the collector deletes the batch they name
             List<TestImage> acknowledged = new ArrayList<>();
