@@ -25,6 +25,10 @@ public class CangkuApplication {
 
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals(GcCommand.NAME)) {
+            // The build-time definitions are the server's (web server, schedules, console): the command builds
+            // its context from the configuration classes, even when the options the container passes to every
+            // java process turn the definitions on.
+            System.setProperty(AOT_ENABLED, "false");
             System.exit(GcCommand.run(CangkuApplication.class, args, System.out, System.err));
         }
         useBuildTimeBeanDefinitions();
@@ -38,7 +42,7 @@ public class CangkuApplication {
      *
      * <p>Not when it runs from a classes folder ({@code spring-boot:run}, an IDE): the generated classes there
      * can be older than the code beside them, and a stale bean definition would be silently wrong. The
-     * {@code gc} command never uses them, since it runs without a web server, which the definitions assume.
+     * {@code gc} command never uses them (see {@link #main}).
      */
     static void useBuildTimeBeanDefinitions() {
         if (System.getProperty(AOT_ENABLED) == null && runsFromJar()

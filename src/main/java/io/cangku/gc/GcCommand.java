@@ -52,10 +52,6 @@ public final class GcCommand {
                 }
             }
         }
-        // Spring AOT's build-time bean definitions are the server's (web server, schedules, console): the
-        // command, which has none of those, builds its context from the configuration classes, even when the
-        // options the container passes to every java process turn the definitions on.
-        System.setProperty("spring.aot.enabled", "false");
         SpringApplicationBuilder builder = new SpringApplicationBuilder(application)
                 .web(WebApplicationType.NONE)
                 .properties(Map.of("logging.level.root", "warn", "logging.level.io.cangku.gc", "info",

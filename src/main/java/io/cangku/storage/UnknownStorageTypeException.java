@@ -5,20 +5,7 @@ import java.util.List;
 /** {@code registry.storage.type} names no backend; the message lists the ones there are. */
 public final class UnknownStorageTypeException extends IllegalStateException {
 
-    private final String type;
-    private final List<String> known;
-
     public UnknownStorageTypeException(String type, List<String> known) {
         super("registry.storage.type=" + type + " is not a storage type; use " + String.join(" or ", known));
-        this.type = type;
-        this.known = List.copyOf(known);
-    }
-
-    public String type() {
-        return type;
-    }
-
-    public List<String> known() {
-        return known;
     }
 }

@@ -123,8 +123,7 @@ class PackagedJarIT {
                 List.of("login", "--tls-verify=false", "-u", "admin", "-p", PASSWORD, host),
                 List.of("copy", "--dest-tls-verify=false", "oci:" + layout + ":v1", reference),
                 List.of("copy", "--src-tls-verify=false", reference, "oci:" + pulled + ":v1"))) {
-            Processes.Output run = Processes.command("skopeo").args(arguments.toArray(String[]::new))
-                    .env("REGISTRY_AUTH_FILE", authFile.toString()).runAllowingFailure();
+            Processes.Output run = ContainerImageTest.skopeo(authFile, arguments.toArray(String[]::new));
             assertThat(run.succeeded()).as("%s%n%s", run, registry.logTail()).isTrue();
         }
         assertThat(OciLayout.open(pulled).digestOf("v1")).isEqualTo(OciLayout.open(layout).digestOf("v1"));
