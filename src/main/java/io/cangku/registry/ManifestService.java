@@ -300,6 +300,14 @@ public class ManifestService {
      * The revision goes first, then every tag that points at it: a tag written by a concurrent PUT after the
      * tag sweep finds the revision missing and writes it back (see {@link #put}), so no tag is ever left
      * listed but unresolvable.
+     *
+     * <p>An immutable tag the sweep finds was created by a PUT that ran between the caller's check and the
+     * revision delete, and whose own check found the revision still there. Removing that tag would delete an
+     * immutable tag that was acknowledged, an outcome neither order of the two requests allows. So the
+     * revision (and its referrer entry) is written back and this DELETE is refused, as if it had come after
+     * the PUT, before any tag is removed. A GET of that tag in the moment between the two writes answers 404.
+     * A collection meanwhile keeps the manifest's blobs by the use markers that PUT wrote, as it does when the
+     * PUT writes the revision back itself.
      */
     private boolean deleteRevision(RepositoryName repository, Digest digest) throws IOException {
         Optional<String> mediaType = blobs.revisionMediaType(repository, digest);
@@ -307,14 +315,27 @@ public class ManifestService {
             return false;
         }
         Optional<byte[]> bytes = readBytes(digest);
+        ParsedManifest manifest = bytes.map(b -> parseStored(b, mediaType.get())).orElse(null);
+        Optional<Digest> subject = Optional.ofNullable(manifest).map(ParsedManifest::subject).map(s -> Digest.parse(s.digest()));
         blobs.deleteRevision(repository, digest);
-        if (bytes.isPresent()) {
-            ParsedManifest manifest = parseStored(bytes.get(), mediaType.get());
-            if (manifest != null && manifest.subject() != null) {
-                referrers.remove(repository, Digest.parse(manifest.subject().digest()), digest);
+        if (subject.isPresent()) {
+            referrers.remove(repository, subject.get(), digest);
+        }
+        List<Tag> pointing = tags.tagsPointingAt(repository, digest);
+        if (protection().protectsAnyTagOf(repository)) {
+            for (Tag tag : pointing) {
+                Optional<String> rule = protection().ruleProtecting(repository, tag);
+                if (rule.isPresent()) {
+                    blobs.writeRevision(repository, digest, mediaType.get());
+                    if (subject.isPresent()) {
+                        referrers.add(repository, subject.get(), new Descriptor(manifest.mediaType(), digest.toString(),
+                                bytes.get().length, manifest.effectiveArtifactType(), manifest.annotations()));
+                    }
+                    throw immutable(repository, tag, rule.get(), "deleted (with manifest " + digest + ")");
+                }
             }
         }
-        for (Tag tag : tags.tagsPointingAt(repository, digest)) {
+        for (Tag tag : pointing) {
             tags.untag(repository, tag);
         }
         return true;

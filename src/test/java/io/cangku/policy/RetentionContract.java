@@ -307,6 +307,70 @@ abstract class RetentionContract {
     }
 
     @Test
+    @DisplayName("an immutable tag pushed while a DELETE by digest removes its manifest is never left deleted: the DELETE comes first or is refused")
+    void immutableTagRacingDeleteByDigestIsNeverLost() throws Exception {
+        // given: pairs of requests at once, each pair in its own repository, on a manifest pushed by digest
+        putJson("/api/immutable-tags/releases", "{\"repositories\":\"race/**\",\"tags\":\"v[0-9]+\"}", 201);
+        int pairs = 6;
+        int rounds = 8;
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2 * pairs);
+        java.util.Random jitter = new java.util.Random(15_000);
+        int bothAnswered = 0;
+        try {
+            for (int round = 0; round < rounds; round++) {
+                List<java.util.concurrent.Future<HttpResponse<String>>> deletes = new ArrayList<>();
+                List<java.util.concurrent.Future<HttpResponse<String>>> puts = new ArrayList<>();
+                List<TestImage> images = new ArrayList<>();
+                java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+                for (int pair = 0; pair < pairs; pair++) {
+                    String repository = "race/app-" + pair;
+                    TestImage image = image(15_000 + round * pairs + pair);
+                    images.add(image);
+                    pushImage(repository, image.manifest().digest(), image);
+                    long delayMicros = jitter.nextInt(4_000);
+                    deletes.add(threads.submit(() -> {
+                        start.await();
+                        java.util.concurrent.TimeUnit.MICROSECONDS.sleep(delayMicros);
+                        return send("DELETE", "/v2/" + repository + "/manifests/" + image.manifest().digest(), null, null);
+                    }));
+                    String tag = "v" + round;
+                    puts.add(threads.submit(() -> {
+                        start.await();
+                        return send("PUT", "/v2/" + repository + "/manifests/" + tag, image.manifest().mediaType(),
+                                image.manifest().content());
+                    }));
+                }
+
+                // when
+                start.countDown();
+
+                // then: an acknowledged immutable tag resolves to its manifest whatever the DELETE answered; a DELETE
+                // that was accepted either came first (the tag was pushed after it) or found no tag to refuse for
+                for (int pair = 0; pair < pairs; pair++) {
+                    HttpResponse<String> delete = deletes.get(pair).get();
+                    HttpResponse<String> put = puts.get(pair).get();
+                    String repository = "race/app-" + pair;
+                    String digest = images.get(pair).manifest().digest();
+                    assertThat(put.statusCode()).as("PUT %s:v%d answered %s", repository, round, put.body()).isEqualTo(201);
+                    assertThat(delete.statusCode()).as("DELETE %s@%s answered %s", repository, digest, delete.body()).isIn(202, 409);
+                    HttpResponse<String> pulled = send("GET", "/v2/" + repository + "/manifests/v" + round, null, null);
+                    assertThat(pulled.statusCode()).as("GET %s:v%d after the DELETE answered %d (%s)", repository, round,
+                            delete.statusCode(), pulled.body()).isEqualTo(200);
+                    assertThat(pulled.headers().firstValue("Docker-Content-Digest")).hasValue(digest);
+                    assertThat(send("GET", "/v2/" + repository + "/tags/list", null, null).body()).contains("\"v" + round + "\"");
+                    if (delete.statusCode() == 202) {
+                        bothAnswered++;
+                    }
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        // the race was run, not only the refusal: some DELETEs were accepted before their tag existed
+        assertThat(bothAnswered).as("DELETEs accepted").isPositive();
+    }
+
+    @Test
     @DisplayName("retention keeps immutable tags, and the admin API refuses invalid rules with a message naming the field")
     void retentionKeepsImmutableTagsAndApiValidates() throws Exception {
         // given
