@@ -34,8 +34,14 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -313,15 +319,15 @@ abstract class RetentionContract {
         putJson("/api/immutable-tags/releases", "{\"repositories\":\"race/**\",\"tags\":\"v[0-9]+\"}", 201);
         int pairs = 6;
         int rounds = 8;
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2 * pairs);
-        java.util.Random jitter = new java.util.Random(15_000);
+        ExecutorService threads = Executors.newFixedThreadPool(2 * pairs);
+        Random jitter = new Random(15_000);
         int bothAnswered = 0;
         try {
             for (int round = 0; round < rounds; round++) {
-                List<java.util.concurrent.Future<HttpResponse<String>>> deletes = new ArrayList<>();
-                List<java.util.concurrent.Future<HttpResponse<String>>> puts = new ArrayList<>();
+                List<Future<HttpResponse<String>>> deletes = new ArrayList<>();
+                List<Future<HttpResponse<String>>> puts = new ArrayList<>();
                 List<TestImage> images = new ArrayList<>();
-                java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+                CountDownLatch start = new CountDownLatch(1);
                 for (int pair = 0; pair < pairs; pair++) {
                     String repository = "race/app-" + pair;
                     TestImage image = image(15_000 + round * pairs + pair);
@@ -330,7 +336,7 @@ abstract class RetentionContract {
                     long delayMicros = jitter.nextInt(4_000);
                     deletes.add(threads.submit(() -> {
                         start.await();
-                        java.util.concurrent.TimeUnit.MICROSECONDS.sleep(delayMicros);
+                        TimeUnit.MICROSECONDS.sleep(delayMicros);
                         return send("DELETE", "/v2/" + repository + "/manifests/" + image.manifest().digest(), null, null);
                     }));
                     String tag = "v" + round;
