@@ -186,7 +186,7 @@ public class Quotas implements PushAdmission {
         StorageKey key = StorageLayout.quotaUsage(quota.name());
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Optional<ObjectStore.VersionedBytes> current = store.readVersioned(key, UsageLedger.MAX_BYTES);
-            UsageLedger ledger = current.isEmpty() ? null : parseOrNull(current.get().content(), quota);
+            UsageLedger ledger = current.isEmpty() ? null : parseOrNull(current.get().content(), quota, true);
             if (ledger == null || !ledger.repositories().equals(quota.repositories())) {
                 // the first push after the quota appeared or changed pays for its count, as does the first after
                 // its ledger was found damaged (refusing every push until an administrator stepped in would not do);
@@ -240,7 +240,8 @@ public class Quotas implements PushAdmission {
         }
         try {
             // a count that ended between this caller's read and here left a ledger: no need for another
-            UsageLedger counted = current(quota).orElse(null);
+            // (not reported again if damaged: the read that sent the caller here already said so)
+            UsageLedger counted = current(quota, false).orElse(null);
             if (counted == null) {
                 counted = recount(quota);
             }
@@ -264,7 +265,8 @@ public class Quotas implements PushAdmission {
         StorageKey key = StorageLayout.quotaUsage(quota.name());
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Optional<ObjectStore.VersionedBytes> current = store.readVersioned(key, UsageLedger.MAX_BYTES);
-            UsageLedger previous = current.isEmpty() ? null : parseOrNull(current.get().content(), quota);
+            // a damaged ledger is replaced here, not reported: the read that found it, and asked for this count, did
+            UsageLedger previous = current.isEmpty() ? null : parseOrNull(current.get().content(), quota, false);
             UsageLedger counted = UsageLedger.recounted(quota.repositories(), startedAt, walked, previous,
                     startedAt.minus(PUSH_WINDOW));
             if (writeIfUnchanged(key, counted, current.map(ObjectStore.VersionedBytes::version).orElse(null))) {
@@ -344,18 +346,25 @@ public class Quotas implements PushAdmission {
     }
 
     private Optional<UsageLedger> current(Quota quota) throws IOException {
+        return current(quota, true);
+    }
+
+    private Optional<UsageLedger> current(Quota quota, boolean reportDamage) throws IOException {
         Optional<byte[]> bytes = store.readSmall(StorageLayout.quotaUsage(quota.name()), UsageLedger.MAX_BYTES);
         if (bytes.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.ofNullable(parseOrNull(bytes.get(), quota)).filter(l -> l.repositories().equals(quota.repositories()));
+        return Optional.ofNullable(parseOrNull(bytes.get(), quota, reportDamage))
+                .filter(l -> l.repositories().equals(quota.repositories()));
     }
 
-    private static UsageLedger parseOrNull(byte[] content, Quota quota) {
+    private static UsageLedger parseOrNull(byte[] content, Quota quota, boolean reportDamage) {
         try {
             return UsageLedger.parse(content);
         } catch (IOException e) {
-            log.warn("the usage ledger of quota {} is unreadable ({}); counting again", quota.name(), e.getMessage());
+            if (reportDamage) {
+                log.warn("the usage ledger of quota {} is unreadable ({}); counting again", quota.name(), e.getMessage());
+            }
             return null;
         }
     }

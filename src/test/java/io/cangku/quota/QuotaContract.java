@@ -218,8 +218,9 @@ abstract class QuotaContract {
     }
 
     @Test
-    @DisplayName("a damaged usage ledger is counted again at the next push, which is decided on the fresh count")
-    void damagedLedgerIsCountedAgain() throws Exception {
+    @ExtendWith(OutputCaptureExtension.class)
+    @DisplayName("a damaged usage ledger is counted again at the next push, which is decided on the fresh count, and reported once")
+    void damagedLedgerIsCountedAgain(CapturedOutput output) throws Exception {
         // given: a quota with one image counted, and its ledger overwritten with bytes that are not a ledger
         TestImage held = TestImages.image().seed(34_001).randomLayers(1, 20 * 1024).build();
         TestImage next = TestImages.image().seed(34_002).randomLayers(1, 20 * 1024).build();
@@ -232,6 +233,7 @@ abstract class QuotaContract {
         pushBlobs("damaged/app", next);
         putManifest("damaged/app", "2", next.manifest(), 201);
         assertThat(quota("damaged").path("usedBytes").asLong()).isEqualTo(bytesOf(held) + bytesOf(next));
+        assertThat(output.getAll().split("the usage ledger of quota damaged is unreadable", -1)).as("warnings").hasSize(2);
     }
 
     @Test
