@@ -29,16 +29,15 @@ COPY --from=build /app /app
 # Memory follows the container's limit; an out-of-memory error ends the process so the orchestrator restarts it.
 ENV REGISTRY_STORAGE_FILESYSTEM_ROOT=/data \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
-# Training run: start the application context once (storage, security, web server set up, then exit before
-# serving) and write the classes it loaded and linked, and the profiles it gathered, into /app/cangku.aot.
-# Like the server, it starts from the bean definitions Spring AOT generated in `mvn package` (README.md,
-# "Start-up from build-time bean definitions"), so the cache holds the classes the server will load.
-# (-Xlog:aot*=error: the AOT log lists every class it cannot cache, signed jars among them, by the hundred.)
-# It runs on throwaway storage under /tmp, which is deleted again, so the image holds no keys or accounts.
-RUN REGISTRY_STORAGE_FILESYSTEM_ROOT=/tmp/aot-training REGISTRY_AUTH_ADMIN_PASSWORD=aot-training-only \
-    java -XX:AOTCacheOutput=/app/cangku.aot -Xlog:aot*=error -Dspring.context.exit=onRefresh -jar /app/cangku.jar \
-    && rm -rf /tmp/aot-training \
-    && test -s /app/cangku.aot \
+# Training run (src/main/docker/aot-training.sh): the server starts as the image starts it, serves a login, a push,
+# a pull and a metrics scrape, and is stopped with SIGTERM; at exit the JVM writes the classes it loaded and
+# linked, and the profiles it gathered, into /app/cangku.aot. Like the server, it starts from the bean definitions
+# Spring AOT generated in `mvn package` (README.md, "Start-up from build-time bean definitions"), so the cache holds
+# the classes the server will load. It runs on throwaway storage under /tmp, which it deletes again, so the image
+# holds no keys or accounts; a failed request fails the build.
+COPY src/main/docker/aot-training.sh /tmp/aot-training.sh
+RUN bash /tmp/aot-training.sh /app/cangku.aot \
+    && rm /tmp/aot-training.sh \
     && mkdir -p /data && chown 10001:10001 /data
 # No account name is needed: numeric ids work with `--read-only` and Kubernetes' runAsNonRoot.
 USER 10001:10001

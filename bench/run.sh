@@ -149,9 +149,9 @@ fi
 if [ "$MODE" = startup ]; then
   # Three ways to start, each round in a rotating order, each stopped again before the next: Cangku's fat jar
   # (java -jar, the settings above), the same jar extracted and started with a JDK 25 AOT cache made by one
-  # training run (as the container image does; README.md, Container image), and Distribution. Filesystem
-  # storage, no authentication, time from launch to the first 200 from /v2/. BASELINE_JAR=path/to/other.jar
-  # adds that jar both ways (baseline, baseline-aot), to compare two builds in one run.
+  # training run (src/main/docker/aot-training.sh, as the container image does; README.md, Container image), and
+  # Distribution. Filesystem storage, no authentication, time from launch to the first 200 from /v2/.
+  # BASELINE_JAR=path/to/other.jar adds that jar both ways (baseline, baseline-aot), to compare two builds in one run.
   ROUNDS=${1:-5}
   declare -A jar_of=([cangku]=target/cangku.jar)
   contenders=(cangku cangku-aot)
@@ -165,10 +165,9 @@ if [ "$MODE" = startup ]; then
     "$JAVA" -Djarmode=tools -jar "${jar_of[$who]}" extract --destination "$WORK/extracted-$who" >/dev/null
     extracted=$(ls "$WORK/extracted-$who"/*.jar)
     jar_of[$who-aot]=$extracted
-    # shellcheck disable=SC2086
-    "$JAVA" $CANGKU_JAVA_OPTS -XX:AOTCacheOutput="$WORK/$who.aot" -Xlog:aot*=error -Dspring.context.exit=onRefresh \
-      -jar "$extracted" --server.port=0 --management.server.port=0 --registry.auth.mode=none \
-      --registry.storage.filesystem.root="$WORK/aot-training-$who" >"$WORK/aot-training-$who.log" 2>&1
+    # the image's training run (a login, a push, a pull, a scrape, then SIGTERM), with this run's JVM settings
+    PATH="$JAVA_HOME/bin:$PATH" JDK_JAVA_OPTIONS="$CANGKU_JAVA_OPTS" \
+      bash src/main/docker/aot-training.sh "$WORK/$who.aot" "$extracted" >"$WORK/aot-training-$who.log" 2>&1
   done
   declare -A took=()
   for round in $(seq 1 "$ROUNDS"); do
