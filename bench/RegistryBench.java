@@ -106,6 +106,7 @@ public class RegistryBench {
                         digests.add(sha256(bytes));
                     }
                     long totalBytes = (long) blobs * sizeMiB * 1024 * 1024;
+                    settle();
                     double push = totalBytes / seconds(() -> parallel(clients, blobs,
                             i -> push(url, repo, data.get(i), digests.get(i)))) / MIB;
                     record(rates, "push", t, round, push, line);
@@ -118,11 +119,13 @@ public class RegistryBench {
                 if (phases.contains("monolithic")) {
                     byte[] big = random(bigMiB * 1024 * 1024, seed + 1);
                     String digest = sha256(big);
+                    settle();
                     record(rates, "monolithic", t, round, big.length / seconds(() -> pushMonolithic(url, repo, big, digest)) / MIB, line);
                 }
                 if (phases.contains("chunked")) {
                     byte[] big = random(bigMiB * 1024 * 1024, seed + 2);
                     String digest = sha256(big);
+                    settle();
                     record(rates, "chunked", t, round, big.length / seconds(() -> pushChunked(url, repo, big, digest, chunks)) / MIB, line);
                 }
                 if (phases.contains("images")) {
@@ -133,6 +136,7 @@ public class RegistryBench {
                     }
                     long totalBytes = (long) images * imageLayers * layerMiB * 1024 * 1024;
                     String tag = "r" + pass;
+                    settle();
                     double rate = totalBytes / seconds(() -> parallel(images, images,
                             i -> pushPrepared(url, "bench/images/i" + i, tag, prepared.get(i)))) / MIB;
                     record(rates, "images", t, round, rate, line);
@@ -257,6 +261,21 @@ public class RegistryBench {
             for (Future<?> f : futures) {
                 f.get();
             }
+        }
+    }
+
+    /**
+     * Before a timed upload, outside the timing: {@code sync}, so that the writes the step before left in the
+     * page cache are on disk before this one starts. Distribution 2.8 never calls fsync, so each of its turns
+     * leaves up to a gigabyte to be written back, which the kernel may write back during the next registry's
+     * turn, on the same disk that registry's fsyncs wait for. Every timed upload now starts with nothing
+     * pending, for both registries alike; Distribution's deferred writes are then charged to no one. Two runs,
+     * one each way, differed by no more than their rounds do (bench/README.md, "With a sync before each upload").
+     */
+    static void settle() throws Exception {
+        Process sync = new ProcessBuilder("sync").inheritIO().start();
+        if (sync.waitFor() != 0) {
+            throw new IllegalStateException("sync failed");
         }
     }
 
