@@ -183,7 +183,7 @@ public class RegistryBench {
     /**
      * A blob's bytes (or a slice) as one request body, on a socket of its own ({@code Connection: close}), in
      * 1 MiB writes straight from the array, as {@link #hammer} sends small requests. java.net.http's client cost
-     * this benchmark's JVM 0.3 to 1.4 s of CPU per 256 MiB sent (its body publisher copies the array into 16 KiB
+     * this benchmark's JVM 0.3 to 1.5 s of CPU per 256 MiB sent (its body publisher copies the array into 16 KiB
      * buffers and hands each through its flow), on the two cores the registry under test needs too; a raw socket
      * costs about 0.1 s (bench/README.md, "The upload client"). HttpURLConnection would do it as cheaply but
      * refuses PATCH.
