@@ -27,12 +27,13 @@ empty_digest=sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caa
 manifest='{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.cangku.aot-training","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"'$empty_digest'","size":2},"layers":[{"mediaType":"application/vnd.oci.empty.v1+json","digest":"'$empty_digest'","size":2}]}'
 
 rm -f "$cache"
+: >"$log" # before the server starts, so the first look at it never finds it missing
 REGISTRY_STORAGE_FILESYSTEM_ROOT=$storage REGISTRY_AUTH_ADMIN_PASSWORD=aot-training-only \
   java -XX:AOTCacheOutput="$cache" -Xlog:aot*=error -jar "$jar" --server.address=127.0.0.1 --server.port=0 \
   --management.server.address=127.0.0.1 --management.server.port=0 >"$log" 2>&1 &
 server=$!
 # A failed training leaves no cache (SIGKILL: the JVM writes none at exit) and shows the server's log.
-trap 'kill -KILL "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; cat "$log" >&2; rm -rf "$storage" "$log"' EXIT
+trap 'kill -KILL "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; printf "%s\n" "$(<"$log")" >&2; rm -rf "$storage" "$log"' EXIT
 
 exec {nap}<> <(:) # a pipe nobody writes to: `read -t` on it sleeps without a `sleep` binary
 
@@ -47,7 +48,8 @@ request() {
     for header in "$@"; do printf '%s\r\n' "$header"; done
     printf '\r\n%s' "$body"
   } >&"$connection"
-  response=$(cat <&"$connection")
+  response=
+  IFS= read -r -d '' -u "$connection" response || true # to the end of the answer: the server closes the connection
   exec {connection}>&-
   status=${response#* }
   status=${status%% *}
@@ -68,7 +70,7 @@ status=
 started='Tomcat started on port ([0-9]+).*Tomcat started on port ([0-9]+)'
 port=
 for ((try = 0; try < 1200; try++)); do
-  if [ -z "$port" ] && [[ $(cat "$log") =~ $started ]]; then
+  if [ -z "$port" ] && [[ $(<"$log") =~ $started ]]; then
     port=${BASH_REMATCH[1]} management_port=${BASH_REMATCH[2]}
   fi
   if [ -n "$port" ] && request "$port" GET /readyz '' && [ "$status" = 200 ]; then break; fi
@@ -104,6 +106,6 @@ expect "$management_port" GET /actuator/prometheus '' 200
 kill -TERM "$server"
 trap - EXIT
 wait "$server" || true # 143: ended by SIGTERM, as asked
-cat "$log"
+printf '%s\n' "$(<"$log")"
 rm -rf "$storage" "$log"
 test -s "$cache" || { echo "AOT training: no AOT cache was written to $cache" >&2; exit 1; }
