@@ -287,7 +287,7 @@ echo
 echo "| backend | figure | Distribution | Cangku | Cangku ÷ Distribution |"
 echo "|---|---|---|---|---|"
 for backend in fs s3; do
-  for phase in push pull monolithic chunked images manifest head peak-rss; do
+  for phase in push first-pull pull monolithic chunked images manifest head peak-rss; do
     d=$(awk -F, -v l="distribution-$backend" -v p=$phase '$1==l && $2==p {print $3 " " $4 ($5 == "" ? "" : ", p99 " $5 " ms")}' "$WORK/results.csv")
     c=$(awk -F, -v l="cangku-$backend" -v p=$phase '$1==l && $2==p {print $3 " " $4 ($5 == "" ? "" : ", p99 " $5 " ms")}' "$WORK/results.csv")
     [ -n "$d" ] && [ -n "$c" ] || continue

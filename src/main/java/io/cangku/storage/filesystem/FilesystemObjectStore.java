@@ -67,12 +67,19 @@ public class FilesystemObjectStore implements ObjectStore {
     private final Path tmp;
     private final Path locks;
     private final DiskSync sync;
+    /** Null when uploads go through the page cache (turned off, or the filesystem refuses direct I/O). */
+    private final DirectAppends direct;
     private final KeyOrderedWalk keyOrder = new KeyOrderedWalk(System::nanoTime);
     /**
      * In-JVM locks in front of the file lock, one per file and shared by every store instance:
      * FileChannel.lock refuses (rather than waits for) a lock this JVM already holds through another channel.
      */
     private static final KeyedLocks<Path> APPEND_LOCKS = new KeyedLocks<>();
+    /** Whether upload appends bypass the page cache. */
+    boolean writesDirect() {
+        return direct != null;
+    }
+
     /** Longer than a well-behaved client waits between two requests of one session; another holder is a racing client. */
     private static final Duration MAX_LOCK_WAIT = Duration.ofSeconds(10);
     /** Conditional writes hold their lock only for a read and a small write, never while a client sends: striped is fine. */
@@ -86,17 +93,27 @@ public class FilesystemObjectStore implements ObjectStore {
     }
 
     public FilesystemObjectStore(Path root) throws IOException {
-        this(root, DiskSync.FSYNC);
+        this(root, true);
+    }
+
+    /** {@code directWrites}: upload appends bypass the page cache where the filesystem allows ({@link DirectAppends}). */
+    public FilesystemObjectStore(Path root, boolean directWrites) throws IOException {
+        this(root, DiskSync.FSYNC, directWrites);
     }
 
     /** With {@code sync} in place of the real {@code fsync} calls: tests see which writes are forced. */
     FilesystemObjectStore(Path root, DiskSync sync) throws IOException {
+        this(root, sync, true);
+    }
+
+    FilesystemObjectStore(Path root, DiskSync sync, boolean directWrites) throws IOException {
         this.sync = sync;
         this.root = root.toAbsolutePath().normalize();
         this.tmp = this.root.resolve(TMP_DIR);
         this.locks = this.root.resolve(LOCKS_DIR);
         createPrivateDirectories(tmp);
         createPrivateDirectories(locks);
+        this.direct = directWrites ? DirectAppends.probe(tmp).orElse(null) : null;
         removeOrphanedTempFiles();
     }
 
@@ -321,21 +338,30 @@ public class FilesystemObjectStore implements ObjectStore {
         Path file = pathOf(key);
         // The lock is held while the chunk arrives from the client, so it must be this session's alone
         // (never a stripe shared with other sessions) and waited for only a bounded time.
-        try (KeyedLocks.Held held = APPEND_LOCKS.lock(file, MAX_LOCK_WAIT, key);
-             FileChannel channel = openForAppend(key, file);
-             FileLock fileLock = lockFile(channel, key)) {
-            long size = channel.size();
-            if (size != offset) {
-                throw new AppendOffsetMismatchException(key, offset, size);
+        try (KeyedLocks.Held held = APPEND_LOCKS.lock(file, MAX_LOCK_WAIT, key)) {
+            java.nio.ByteBuffer aligned = direct == null ? null : direct.acquire();
+            try (FileChannel channel = openForAppend(key, file, aligned != null);
+                 FileLock fileLock = lockFile(channel, key)) {
+                long size = channel.size();
+                if (size != offset) {
+                    throw new AppendOffsetMismatchException(key, offset, size);
+                }
+                try {
+                    if (aligned != null) {
+                        return direct.append(channel, offset, data, aligned);
+                    }
+                    channel.position(offset);
+                    copy(data, channel);
+                } catch (IOException | RuntimeException e) {
+                    channel.truncate(offset);
+                    throw e;
+                }
+                return channel.size();
+            } finally {
+                if (aligned != null) {
+                    direct.release(aligned);
+                }
             }
-            channel.position(offset);
-            try {
-                copy(data, channel);
-            } catch (IOException | RuntimeException e) {
-                channel.truncate(offset);
-                throw e;
-            }
-            return channel.size();
         }
     }
 
@@ -378,9 +404,9 @@ public class FilesystemObjectStore implements ObjectStore {
         }
     }
 
-    private static FileChannel openForAppend(StorageKey key, Path file) throws IOException {
+    private static FileChannel openForAppend(StorageKey key, Path file, boolean direct) throws IOException {
         try {
-            return FileChannel.open(file, StandardOpenOption.WRITE);
+            return direct ? DirectAppends.open(file) : FileChannel.open(file, StandardOpenOption.WRITE);
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException(key);
         }

@@ -10,6 +10,6 @@ class FilesystemStorageConfiguration {
 
     @Bean
     StorageBackend filesystemStorage(FilesystemProperties properties) {
-        return new StorageBackend("filesystem", () -> new FilesystemObjectStore(properties.root()));
+        return new StorageBackend("filesystem", () -> new FilesystemObjectStore(properties.root(), properties.directWrites()));
     }
 }
