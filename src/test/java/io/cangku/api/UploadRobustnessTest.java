@@ -121,6 +121,8 @@ class UploadRobustnessTest extends WithV2Client {
 
         private final String name = RegistryApiContract.repo("interrupted");
         private final Blob blob = OciContent.uniqueBlob(2 * MiB);
+        /** Of the 1 MiB second chunk: more than one direct-write buffer, so some of it reaches the disk. */
+        private static final int SENT_BEFORE_CUT = 900_000;
 
         /**
          * Sends the start of a body framed as {@code framing}, waits until {@code serverReceiving} holds (so the
@@ -164,7 +166,10 @@ class UploadRobustnessTest extends WithV2Client {
             return location;
         }
 
-        /** Waits until the server has appended part of the request's body to the session's data. */
+        /**
+         * Waits until the server has appended part of the request's body to the session's data. The part sent
+         * must be more than the store writes at once (512 KiB with direct writes, DirectAppends.BUFFER_BYTES).
+         */
         private Runnable appendingBeyond(String location, long size) {
             return () -> await().atMost(Duration.ofSeconds(20))
                     .until(() -> sessionDataSize(root, sessionId(location)) > size);
@@ -201,7 +206,7 @@ class UploadRobustnessTest extends WithV2Client {
             byte[] chunk = Arrays.copyOfRange(blob.bytes(), MiB, blob.size());
 
             // when
-            Reply reply = sendCutShort("PATCH", location, chunk, 300_000, framing, ending, appendingBeyond(location, MiB),
+            Reply reply = sendCutShort("PATCH", location, chunk, SENT_BEFORE_CUT, framing, ending, appendingBeyond(location, MiB),
                     "Content-Range", MiB + "-" + (blob.size() - 1));
 
             // then
@@ -225,7 +230,7 @@ class UploadRobustnessTest extends WithV2Client {
             byte[] last = Arrays.copyOfRange(blob.bytes(), MiB, blob.size());
 
             // when
-            Reply reply = sendCutShort("PUT", withQuery(location, "digest", blob.digest()), last, 500_000, framing, ending,
+            Reply reply = sendCutShort("PUT", withQuery(location, "digest", blob.digest()), last, SENT_BEFORE_CUT, framing, ending,
                     appendingBeyond(location, MiB));
 
             // then

@@ -13,6 +13,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -35,14 +39,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class DirectAppends {
 
     private static final Logger log = LoggerFactory.getLogger(DirectAppends.class);
-    /** As large as measured useful: 1 MiB direct writes ran at disk speed (bench/README.md). */
-    static final int BUFFER_BYTES = 1 << 20;
+    /** Direct writes of 512 KiB ran at disk speed here, as 1 and 2 MiB did; 256 KiB did not (bench/README.md). */
+    static final int BUFFER_BYTES = 512 * 1024;
     /**
      * Aligned buffers are pooled, at most this many (16 MiB off the heap); an append that finds none free
      * goes through the page cache, so memory stays bounded however many uploads run at once.
      */
-    private static final int MAX_BUFFERS = 16;
+    private static final int MAX_BUFFERS = 32;
     private static final int READ_BYTES = 64 * 1024;
+    /**
+     * Writes buffers while their append fills the next one. Unbounded as a pool, bounded by the buffers: each
+     * write holds one of the {@link #MAX_BUFFERS}.
+     */
+    private static final ExecutorService WRITERS = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "cangku-direct-write");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final int alignment;
     private final ConcurrentLinkedQueue<ByteBuffer> free = new ConcurrentLinkedQueue<>();
@@ -107,7 +120,8 @@ final class DirectAppends {
             created.decrementAndGet();
             return null;
         }
-        return ByteBuffer.allocateDirect(BUFFER_BYTES + alignment).alignedSlice(alignment);
+        // exactly BUFFER_BYTES: the aligned slice is one block longer when the allocation happens to be aligned
+        return ByteBuffer.allocateDirect(BUFFER_BYTES + alignment).alignedSlice(alignment).limit(BUFFER_BYTES).slice();
     }
 
     void release(ByteBuffer buffer) {
@@ -116,9 +130,13 @@ final class DirectAppends {
 
     /**
      * Appends {@code in} at {@code offset} of {@code channel} (opened by {@link #open}, {@code offset} its
-     * size); returns the new size. On failure the caller truncates back to {@code offset}.
+     * size); returns the new size. With a {@code second} buffer, one buffer's write runs on a writer thread
+     * while the other fills from the client: a direct write waits for the disk, and the socket would stall
+     * meanwhile. Returns or throws only once no write is in flight, so the caller may truncate back to
+     * {@code offset} on failure, as it must.
      */
-    long append(FileChannel channel, long offset, InputStream in, ByteBuffer buffer) throws IOException {
+    long append(FileChannel channel, long offset, InputStream in, ByteBuffer first, ByteBuffer second) throws IOException {
+        ByteBuffer buffer = first;
         long bufferStart = offset - offset % alignment; // file offset of buffer[0]
         buffer.clear();
         int head = (int) (offset - bufferStart);
@@ -132,38 +150,93 @@ final class DirectAppends {
             buffer.position(head).limit(buffer.capacity());
         }
         byte[] chunk = new byte[READ_BYTES];
-        while (true) {
-            boolean end = false;
-            while (buffer.hasRemaining()) {
-                int n = in.read(chunk, 0, Math.min(chunk.length, buffer.remaining()));
-                if (n < 0) {
-                    end = true;
-                    break;
+        Future<?> writing = null; // the other buffer's write
+        try {
+            while (true) {
+                boolean end = false;
+                while (buffer.hasRemaining()) {
+                    int n = in.read(chunk, 0, Math.min(chunk.length, buffer.remaining()));
+                    if (n < 0) {
+                        end = true;
+                        break;
+                    }
+                    buffer.put(chunk, 0, n);
                 }
-                buffer.put(chunk, 0, n);
-            }
-            if (!end) { // a full buffer: whole blocks
+                if (!end) { // a full buffer: whole blocks
+                    buffer.flip();
+                    if (second == null) {
+                        writeFully(channel, buffer, bufferStart);
+                    } else {
+                        await(writing); // the other buffer is free again
+                        writing = null;
+                        ByteBuffer full = buffer;
+                        long at = bufferStart;
+                        writing = WRITERS.submit(() -> {
+                            writeFully(channel, full, at);
+                            return null;
+                        });
+                        buffer = full == first ? second : first;
+                    }
+                    bufferStart += BUFFER_BYTES;
+                    buffer.clear();
+                    continue;
+                }
+                await(writing);
+                writing = null;
+                int length = buffer.position();
+                long size = bufferStart + length;
+                if (size == offset) {
+                    return offset; // nothing new: the block read back stays as it is
+                }
+                int padded = (length + alignment - 1) / alignment * alignment;
+                while (buffer.position() < padded) {
+                    buffer.put((byte) 0);
+                }
                 buffer.flip();
                 writeFully(channel, buffer, bufferStart);
-                bufferStart += buffer.capacity();
-                buffer.clear();
-                continue;
+                if (padded != length) {
+                    channel.truncate(size);
+                }
+                return size;
             }
-            int length = buffer.position();
-            long size = bufferStart + length;
-            if (size == offset) {
-                return offset; // nothing new: the block read back stays as it is
+        } finally {
+            if (writing != null) { // failed while a write was in flight: it ends before the caller truncates
+                awaitQuietly(writing);
             }
-            int padded = (length + alignment - 1) / alignment * alignment;
-            while (buffer.position() < padded) {
-                buffer.put((byte) 0);
+        }
+    }
+
+    private static void await(Future<?> write) throws IOException {
+        if (write == null) {
+            return;
+        }
+        try {
+            write.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
             }
-            buffer.flip();
-            writeFully(channel, buffer, bufferStart);
-            if (padded != length) {
-                channel.truncate(size);
+            throw new IOException("a direct write failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted waiting for a direct write");
+        }
+    }
+
+    private static void awaitQuietly(Future<?> write) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                write.get();
+                break;
+            } catch (ExecutionException e) {
+                break; // the failure that brought us here is the one reported
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
-            return size;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

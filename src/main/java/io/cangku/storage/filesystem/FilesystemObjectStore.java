@@ -340,6 +340,7 @@ public class FilesystemObjectStore implements ObjectStore {
         // (never a stripe shared with other sessions) and waited for only a bounded time.
         try (KeyedLocks.Held held = APPEND_LOCKS.lock(file, MAX_LOCK_WAIT, key)) {
             java.nio.ByteBuffer aligned = direct == null ? null : direct.acquire();
+            java.nio.ByteBuffer second = aligned == null ? null : direct.acquire(); // null: one buffer, no overlap
             try (FileChannel channel = openForAppend(key, file, aligned != null);
                  FileLock fileLock = lockFile(channel, key)) {
                 long size = channel.size();
@@ -348,7 +349,7 @@ public class FilesystemObjectStore implements ObjectStore {
                 }
                 try {
                     if (aligned != null) {
-                        return direct.append(channel, offset, data, aligned);
+                        return direct.append(channel, offset, data, aligned, second);
                     }
                     channel.position(offset);
                     copy(data, channel);
@@ -360,6 +361,9 @@ public class FilesystemObjectStore implements ObjectStore {
             } finally {
                 if (aligned != null) {
                     direct.release(aligned);
+                }
+                if (second != null) {
+                    direct.release(second);
                 }
             }
         }

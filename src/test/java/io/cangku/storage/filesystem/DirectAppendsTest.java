@@ -64,6 +64,32 @@ class DirectAppendsTest {
         assertThat(Files.readAllBytes(root.resolve(key.path()))).isEqualTo(expected.toByteArray());
     }
 
+    /** The path an append takes when only one pooled buffer is free: no write overlaps the reading. */
+    @org.junit.jupiter.api.Test
+    void withOneBufferAppendsHoldTheSameBytes() throws IOException {
+        java.util.Optional<DirectAppends> probed = DirectAppends.probe(root);
+        if (!RequiredToolExtension.isCi()) {
+            assumeThat(probed).as("%s takes direct writes", root).isPresent();
+        }
+        DirectAppends direct = probed.orElseThrow();
+        Path file = Files.createFile(root.resolve("one-buffer"));
+        java.nio.ByteBuffer buffer = direct.acquire();
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        Random random = new Random(11);
+        try (java.nio.channels.FileChannel channel = DirectAppends.open(file)) {
+            for (int length : CHUNKS) {
+                byte[] chunk = new byte[length];
+                random.nextBytes(chunk);
+                long size = direct.append(channel, expected.size(), new TrickleInputStream(chunk, random), buffer, null);
+                expected.write(chunk);
+                assertThat(size).isEqualTo(expected.size());
+            }
+        } finally {
+            direct.release(buffer);
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(expected.toByteArray());
+    }
+
     @ParameterizedTest(name = "direct writes {0}")
     @ValueSource(booleans = {true, false})
     void aChunkThatFailsMidwayLeavesTheUploadAsItWas(boolean directWrites) throws IOException {
