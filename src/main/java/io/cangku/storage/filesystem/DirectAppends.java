@@ -75,7 +75,7 @@ final class DirectAppends {
         try {
             int alignment = (int) Math.max(4096, Files.getFileStore(dir).getBlockSize());
             if (Integer.bitCount(alignment) != 1 || alignment > BUFFER_BYTES) {
-                log.info("uploads are written through the page cache: {} has block size {}", dir, alignment);
+                log.info("uploads are written through the page cache in {}: its block size is {}", dir.getParent(), alignment);
                 return Optional.empty();
             }
             DirectAppends direct = new DirectAppends(alignment);
@@ -92,9 +92,10 @@ final class DirectAppends {
             } finally {
                 direct.release(buffer);
             }
+            log.info("uploads are written around the page cache (O_DIRECT, {}-byte blocks) in {}", alignment, dir.getParent());
             return Optional.of(direct);
         } catch (IOException | UnsupportedOperationException e) {
-            log.info("uploads are written through the page cache: {} does not take direct writes ({})", dir, e.toString());
+            log.info("uploads are written through the page cache in {}: it does not take direct writes ({})", dir.getParent(), e.toString());
             return Optional.empty();
         } finally {
             try {

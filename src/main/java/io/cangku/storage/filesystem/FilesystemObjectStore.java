@@ -45,6 +45,8 @@ import java.util.stream.Stream;
  *
  * <p>Appendable objects are plain files appended in place under a lock of that file alone; a failed append
  * truncates back, so a chunk is all or nothing. Sealing forces the file to disk, once: appends never do.
+ * Appends go around the page cache where the filesystem allows ({@link DirectAppends}: on the benchmark
+ * machine, buffered writes of new files were the slow part of a push, not the disk).
  *
  * <p>What is forced, and when (each {@code fsync} costs about 10 ms on a virtual disk, so every one on the
  * push path is counted): a {@link Durability#DURABLE durable} small write forces the temporary file before
@@ -75,11 +77,6 @@ public class FilesystemObjectStore implements ObjectStore {
      * FileChannel.lock refuses (rather than waits for) a lock this JVM already holds through another channel.
      */
     private static final KeyedLocks<Path> APPEND_LOCKS = new KeyedLocks<>();
-    /** Whether upload appends bypass the page cache. */
-    boolean writesDirect() {
-        return direct != null;
-    }
-
     /** Longer than a well-behaved client waits between two requests of one session; another holder is a racing client. */
     private static final Duration MAX_LOCK_WAIT = Duration.ofSeconds(10);
     /** Conditional writes hold their lock only for a read and a small write, never while a client sends: striped is fine. */
@@ -115,6 +112,11 @@ public class FilesystemObjectStore implements ObjectStore {
         createPrivateDirectories(locks);
         this.direct = directWrites ? DirectAppends.probe(tmp).orElse(null) : null;
         removeOrphanedTempFiles();
+    }
+
+    /** Whether upload appends bypass the page cache. */
+    boolean writesDirect() {
+        return direct != null;
     }
 
     @Override
@@ -339,6 +341,8 @@ public class FilesystemObjectStore implements ObjectStore {
         // The lock is held while the chunk arrives from the client, so it must be this session's alone
         // (never a stripe shared with other sessions) and waited for only a bounded time.
         try (KeyedLocks.Held held = APPEND_LOCKS.lock(file, MAX_LOCK_WAIT, key)) {
+            // Taken before the lock, because the channel's mode depends on them: a direct channel can write
+            // nothing unaligned, and reopening it buffered would release the file lock.
             java.nio.ByteBuffer aligned = direct == null ? null : direct.acquire();
             java.nio.ByteBuffer second = aligned == null ? null : direct.acquire(); // null: one buffer, no overlap
             try (FileChannel channel = openForAppend(key, file, aligned != null);
