@@ -31,6 +31,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * padded with zeros, then cut back by a truncate. All of it goes through the one channel the append holds its
  * file lock on: closing any other descriptor of the file would release that lock (POSIX record locks).
  *
+ * <p>What may race an append, and why each is safe:
+ * <ul>
+ * <li>another append to the same upload (a racing client, another replica on the same folder): appends are
+ *     serialized by the in-JVM lock and the file lock, both held from before the size check to after the
+ *     truncate;
+ * <li>an append by a store that writes through the page cache (an older version, or an append that found
+ *     no buffer free): serialized the same way; the kernel keeps the two coherent, since a direct read of the
+ *     last block first writes back its dirty page, and a direct write drops the cached pages it covers
+ *     ({@code DirectAppendsTest} alternates the two on one upload);
+ * <li>a status request ({@code stat}): between the padded write and the truncate it may see up to one block
+ *     more than the data. A client that resumes from that size gets 416 with the true size: the append checks
+ *     the size under the lock;
+ * <li>other appends for buffers: a buffer belongs to one append from {@link #acquire} to {@link #release}
+ *     ({@code DirectAppendsTest} runs more uploads at once than there are buffers).
+ * </ul>
+ *
  * <p>If the process dies between the padded write and the truncate, the upload holds up to one block of
  * zeros past its data. Completing it then fails the digest check (nothing is published) and the client
  * starts over, as after any upload a crash cut short. No blob can hold the padding: a blob is published only

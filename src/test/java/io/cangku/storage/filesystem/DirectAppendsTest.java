@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -124,6 +125,69 @@ class DirectAppendsTest {
         // and the next chunk goes on from there
         byte[] second = {1, 2, 3};
         assertThat(store.append(key, first.length, new ByteArrayInputStream(second))).isEqualTo(first.length + 3);
+    }
+
+    /**
+     * A store writing directly and one writing through the page cache (a process of the older version, or
+     * an append that found no buffer free) take turns on one upload: each reads what the other wrote.
+     */
+    @org.junit.jupiter.api.Test
+    void directAndBufferedAppendsTakingTurnsOnOneUploadHoldTheBytesSent() throws IOException {
+        FilesystemObjectStore direct = new FilesystemObjectStore(root, true);
+        requireDirectWrites(direct);
+        FilesystemObjectStore buffered = new FilesystemObjectStore(root, false);
+        StorageKey key = StorageKey.of("_uploads", "u4", "data");
+        direct.createAppendable(key);
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        Random random = new Random(5);
+        for (int i = 0; i < CHUNKS.length; i++) {
+            byte[] chunk = new byte[CHUNKS[i]];
+            random.nextBytes(chunk);
+            FilesystemObjectStore store = i % 2 == 0 ? direct : buffered;
+            assertThat(store.append(key, expected.size(), new TrickleInputStream(chunk, random))).isEqualTo(expected.size() + chunk.length);
+            expected.write(chunk);
+            assertThat(Files.readAllBytes(root.resolve(key.path()))).as("after chunk %d", i).isEqualTo(expected.toByteArray());
+        }
+    }
+
+    /**
+     * More uploads at once than the pool has buffers for: every append gets buffers of its own (or none, and
+     * goes through the page cache), and every upload holds exactly its own bytes.
+     */
+    @org.junit.jupiter.api.Test
+    void manyUploadsAtOnceEachHoldTheirOwnBytes() throws Exception {
+        FilesystemObjectStore store = new FilesystemObjectStore(root, true);
+        requireDirectWrites(store);
+        int uploads = 40; // 2 buffers each: more than the pool's 32
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(uploads);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(uploads);
+        try {
+            List<java.util.concurrent.Future<byte[]>> results = new java.util.ArrayList<>();
+            for (int u = 0; u < uploads; u++) {
+                int seed = u;
+                results.add(threads.submit(() -> {
+                    StorageKey key = StorageKey.of("_uploads", "many" + seed, "data");
+                    store.createAppendable(key);
+                    Random random = new Random(seed);
+                    ByteArrayOutputStream sent = new ByteArrayOutputStream();
+                    start.await();
+                    for (int c = 0; c < 4; c++) {
+                        byte[] chunk = new byte[random.nextInt(3 * BUFFER)];
+                        random.nextBytes(chunk);
+                        store.append(key, sent.size(), new TrickleInputStream(chunk, random));
+                        sent.write(chunk);
+                    }
+                    return sent.toByteArray();
+                }));
+            }
+            for (int u = 0; u < uploads; u++) {
+                byte[] sent = results.get(u).get(2, java.util.concurrent.TimeUnit.MINUTES);
+                assertThat(Files.readAllBytes(root.resolve(StorageKey.of("_uploads", "many" + u, "data").path())))
+                        .as("upload %d", u).isEqualTo(sent);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     private void requireDirectWrites(FilesystemObjectStore store) {
