@@ -42,12 +42,7 @@ class DirectAppendsTest {
     @ParameterizedTest(name = "direct writes {0}")
     @ValueSource(booleans = {true, false})
     void appendsHoldExactlyTheBytesSentAtEveryAlignment(boolean directWrites) throws IOException {
-        FilesystemObjectStore store = new FilesystemObjectStore(root, directWrites);
-        if (directWrites) {
-            requireDirectWrites(store);
-        } else {
-            assertThat(store.writesDirect()).isFalse();
-        }
+        FilesystemObjectStore store = store(directWrites);
         StorageKey key = StorageKey.of("_uploads", "u1", "data");
         store.createAppendable(key);
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
@@ -94,10 +89,7 @@ class DirectAppendsTest {
     @ParameterizedTest(name = "direct writes {0}")
     @ValueSource(booleans = {true, false})
     void aChunkThatFailsMidwayLeavesTheUploadAsItWas(boolean directWrites) throws IOException {
-        FilesystemObjectStore store = new FilesystemObjectStore(root, directWrites);
-        if (directWrites) {
-            requireDirectWrites(store);
-        }
+        FilesystemObjectStore store = store(directWrites);
         StorageKey key = StorageKey.of("_uploads", "u2", "data");
         store.createAppendable(key);
         byte[] first = new byte[BLOCK + 100];
@@ -188,6 +180,17 @@ class DirectAppendsTest {
         } finally {
             threads.shutdownNow();
         }
+    }
+
+    /** A store on the test folder that writes directly, or through the page cache, as asked. */
+    private FilesystemObjectStore store(boolean directWrites) throws IOException {
+        FilesystemObjectStore store = new FilesystemObjectStore(root, directWrites);
+        if (directWrites) {
+            requireDirectWrites(store);
+        } else {
+            assertThat(store.writesDirect()).isFalse();
+        }
+        return store;
     }
 
     private void requireDirectWrites(FilesystemObjectStore store) {
