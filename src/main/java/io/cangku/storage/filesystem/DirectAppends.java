@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>a status request ({@code stat}): between the padded write and the truncate it may see up to one block
  *     more than the data. A client that resumes from that size gets 416 with the true size: the append checks
  *     the size under the lock;
- * <li>other appends for buffers: a buffer belongs to one append from {@link #acquire} to {@link #release}
+ * <li>other appends for buffers: a buffer belongs to one append from {@link #lease} to the lease's close
  *     ({@code DirectAppendsTest} runs more uploads at once than there are buffers).
  * </ul>
  *
@@ -143,6 +143,39 @@ final class DirectAppends {
 
     void release(ByteBuffer buffer) {
         free.offer(buffer);
+    }
+
+    /**
+     * One append's buffers, back to the pool on close: two when free (one is written while the other fills),
+     * else one; null when none is free, and the append goes through the page cache.
+     */
+    Lease lease() {
+        ByteBuffer first = acquire();
+        return first == null ? null : new Lease(first, acquire());
+    }
+
+    /** {@code second} is null when only one buffer was free: no write overlaps the reading then. */
+    final class Lease implements AutoCloseable {
+        private final ByteBuffer first;
+        private final ByteBuffer second;
+
+        private Lease(ByteBuffer first, ByteBuffer second) {
+            this.first = first;
+            this.second = second;
+        }
+
+        /** Appends as {@link DirectAppends#append(FileChannel, long, InputStream, ByteBuffer, ByteBuffer)}, with these buffers. */
+        long append(FileChannel channel, long offset, InputStream in) throws IOException {
+            return DirectAppends.this.append(channel, offset, in, first, second);
+        }
+
+        @Override
+        public void close() {
+            release(first);
+            if (second != null) {
+                release(second);
+            }
+        }
     }
 
     /**

@@ -340,36 +340,27 @@ public class FilesystemObjectStore implements ObjectStore {
         Path file = pathOf(key);
         // The lock is held while the chunk arrives from the client, so it must be this session's alone
         // (never a stripe shared with other sessions) and waited for only a bounded time.
-        try (KeyedLocks.Held held = APPEND_LOCKS.lock(file, MAX_LOCK_WAIT, key)) {
-            // Taken before the lock, because the channel's mode depends on them: a direct channel can write
-            // nothing unaligned, and reopening it buffered would release the file lock.
-            java.nio.ByteBuffer aligned = direct == null ? null : direct.acquire();
-            java.nio.ByteBuffer second = aligned == null ? null : direct.acquire(); // null: one buffer, no overlap
-            try (FileChannel channel = openForAppend(key, file, aligned != null);
-                 FileLock fileLock = lockFile(channel, key)) {
-                long size = channel.size();
-                if (size != offset) {
-                    throw new AppendOffsetMismatchException(key, offset, size);
-                }
-                try {
-                    if (aligned != null) {
-                        return direct.append(channel, offset, data, aligned, second);
-                    }
-                    channel.position(offset);
-                    copy(data, channel);
-                } catch (IOException | RuntimeException e) {
-                    channel.truncate(offset);
-                    throw e;
-                }
-                return channel.size();
-            } finally {
-                if (aligned != null) {
-                    direct.release(aligned);
-                }
-                if (second != null) {
-                    direct.release(second);
-                }
+        // The buffers are taken before the file lock is waited for, because the channel's mode depends on
+        // them: a direct channel can write nothing unaligned, and reopening it buffered would release the lock.
+        try (KeyedLocks.Held held = APPEND_LOCKS.lock(file, MAX_LOCK_WAIT, key);
+             DirectAppends.Lease buffers = direct == null ? null : direct.lease();
+             FileChannel channel = openForAppend(key, file, buffers != null);
+             FileLock fileLock = lockFile(channel, key)) {
+            long size = channel.size();
+            if (size != offset) {
+                throw new AppendOffsetMismatchException(key, offset, size);
             }
+            try {
+                if (buffers != null) {
+                    return buffers.append(channel, offset, data);
+                }
+                channel.position(offset);
+                copy(data, channel);
+            } catch (IOException | RuntimeException e) {
+                channel.truncate(offset);
+                throw e;
+            }
+            return channel.size();
         }
     }
 
