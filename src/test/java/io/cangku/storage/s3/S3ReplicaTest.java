@@ -201,6 +201,40 @@ class S3ReplicaTest {
         // the teardown finds no session objects and no multipart uploads
     }
 
+    @Test
+    @DisplayName("a session cancelled or completed on B is over on A too, though A started it and has just taken a chunk of it")
+    void aSessionEndedOnOneReplicaIsOverOnTheOther() throws Exception {
+        // given two sessions started on A, each with a chunk through A (A has read and kept each session's state)
+        byte[] chunk = new SeededContent(6, 100_000).bytes();
+        String[] locations = new String[2];
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> post = send(replicaA, "POST", "/v2/demo/ended/blobs/uploads/", BodyPublishers.noBody());
+            HttpResponse<String> patch = send(replicaA, "PATCH", path(post.headers().firstValue("Location").orElseThrow()),
+                    BodyPublishers.ofByteArray(chunk), "Content-Type", "application/octet-stream");
+            assertThat(patch.statusCode()).isEqualTo(202);
+            locations[i] = patch.headers().firstValue("Location").orElseThrow();
+        }
+
+        // when B cancels the first and completes the second
+        assertThat(send(replicaB, "DELETE", path(locations[0]), BodyPublishers.noBody()).statusCode()).isEqualTo(204);
+        assertThat(send(replicaB, "PUT", path(locations[1]) + (locations[1].contains("?") ? "&" : "?") + "digest=" + sha256(chunk),
+                BodyPublishers.noBody()).statusCode()).isEqualTo(201);
+
+        // then A answers BLOB_UPLOAD_UNKNOWN for both, whatever it is asked
+        for (String location : locations) {
+            HttpResponse<String> patch = send(replicaA, "PATCH", path(location), BodyPublishers.ofByteArray(chunk),
+                    "Content-Type", "application/octet-stream", "Content-Range", chunk.length + "-" + (2 * chunk.length - 1));
+            assertThat(patch.statusCode()).as("PATCH").isEqualTo(404);
+            assertThat(patch.body()).contains("BLOB_UPLOAD_UNKNOWN");
+            assertThat(send(replicaA, "GET", path(location), BodyPublishers.noBody()).statusCode()).as("GET").isEqualTo(404);
+            assertThat(send(replicaA, "PUT", path(location) + (location.contains("?") ? "&" : "?") + "digest=" + sha256(chunk),
+                    BodyPublishers.noBody()).statusCode()).as("PUT").isEqualTo(404);
+            HttpResponse<String> cancel = send(replicaA, "DELETE", path(location), BodyPublishers.noBody());
+            assertThat(cancel.statusCode()).as("DELETE").isEqualTo(404);
+            assertThat(cancel.body()).contains("BLOB_UPLOAD_UNKNOWN");
+        }
+    }
+
     /** Finished, cancelled or failed, no upload session leaves objects or multipart uploads behind. */
     @AfterEach
     void noUploadLeftovers() {
