@@ -32,7 +32,7 @@ fi
 # used. Measured (peak RSS over a whole throughput run, fs): G1 defaults about 300 MiB under heavy machine load
 # (NMT: G1 committed the whole heap), the serial collector 390 to 450 MiB once the machine was quieter (the old
 # generation fills with promoted garbage up to -Xmx before a full collection), these settings 295 MiB.
-CANGKU_JAVA_OPTS=${CANGKU_JAVA_OPTS:--Xmx256m -Xms32m -XX:+UseG1GC -XX:G1PeriodicGCInterval=2000 -XX:MaxGCPauseMillis=50 -XX:ReservedCodeCacheSize=64m}
+CANGKU_JAVA_OPTS=${CANGKU_JAVA_OPTS:--Xmx256m -Xms32m -XX:+UseG1GC -XX:G1PeriodicGCInterval=2000 -XX:MaxGCPauseMillis=50 -XX:ReservedCodeCacheSize=64m -XX:TrimNativeHeapInterval=1000}
 BENCH_ARGS=("$@")
 if [ "$MODE" = jmh ]; then
   # A profile of its own, so the normal build neither compiles nor downloads JMH.
