@@ -26,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -45,6 +46,8 @@ class UploadDurabilityTest {
     /** Key family (the key up to its last segment) to the durability its writes asked for; DURABLE wins. */
     private final Map<String, Durability> writes = new ConcurrentHashMap<>();
     private UploadService uploads;
+    /** What the registry builds its upload service from, to build another after a simulated restart. */
+    private Supplier<UploadService> restart;
     private TagService tags;
     private ObjectStore store;
 
@@ -72,7 +75,8 @@ class UploadDurabilityTest {
                 new RegistryProperties.Uploads(Duration.ofHours(24), Duration.ofHours(1), 100, DataSize.ofKilobytes(8),
                         Duration.ofSeconds(30), Duration.ofHours(1)),
                 new RegistryProperties.Manifests(DataSize.ofMegabytes(4)), new RegistryProperties.Listing(1000, 10000));
-        uploads = new UploadService(store, blobs, JsonMapper.builder().build(), properties);
+        restart = () -> new UploadService(store, blobs, JsonMapper.builder().build(), properties);
+        uploads = restart.get();
         tags = new TagService(store, catalog, Clock.systemUTC());
     }
 
@@ -116,12 +120,14 @@ class UploadDurabilityTest {
 
     @Test
     void sessionStateACrashLeftEmptyEndsTheSessionAsUnknown() throws Exception {
-        // given a session whose info a crash cut short (an ephemeral write may come back empty)
+        // given a session whose info a crash of the machine cut short (an ephemeral write may come back empty),
+        // and the registry started again after it
         UploadService.UploadStatus session = uploads.start(REPOSITORY, "account:alice");
         store.writeSmall(StorageLayout.uploadInfo(session.id()), new byte[0]);
+        UploadService restarted = restart.get();
 
         // when the client asks about it, then it is told the upload is unknown (it starts again), not a failure
-        assertThatThrownBy(() -> uploads.status(REPOSITORY, session.id()))
+        assertThatThrownBy(() -> restarted.status(REPOSITORY, session.id()))
                 .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.error()).isEqualTo(OciError.BLOB_UPLOAD_UNKNOWN));
     }
 
