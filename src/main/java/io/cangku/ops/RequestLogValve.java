@@ -20,6 +20,7 @@ import org.springframework.web.servlet.HandlerMapping;
 
 import java.io.IOException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,20 +59,8 @@ final class RequestLogValve extends ValveBase implements AccessLog {
      * allocated, bench/README.md). As many entries as the registry holds meters of these names: every tag
      * value is bounded (see {@link #time}), and meters are never removed from the registry.
      */
-    private final Map<MeterKey, Meter> meters = new ConcurrentHashMap<>();
+    private final Map<List<Object>, Meter> meters = new ConcurrentHashMap<>();
     private volatile boolean requestAttributesEnabled;
-
-    private record MeterKey(String name, Object... values) {
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof MeterKey key && name.equals(key.name) && java.util.Arrays.equals(values, key.values);
-        }
-
-        @Override
-        public int hashCode() {
-            return name.hashCode() * 31 + java.util.Arrays.hashCode(values);
-        }
-    }
 
     RequestLogValve(Supplier<MeterRegistry> registry) {
         super(true);
@@ -166,7 +155,7 @@ final class RequestLogValve extends ValveBase implements AccessLog {
         String exception = failure instanceof Throwable t ? t.getClass().getSimpleName() : "none";
         String knownMethod = KNOWN_METHODS.contains(method) ? method : "UNKNOWN";
         String uri = uriTag(route, status);
-        meter(new MeterKey("http.server.requests", knownMethod, uri, status, exception), meters -> Timer.builder("http.server.requests")
+        meter(List.of("http.server.requests", knownMethod, uri, status, exception), meters -> Timer.builder("http.server.requests")
                 .description("Duration of HTTP server request handling")
                 .tag("method", knownMethod)
                 .tag("uri", uri)
@@ -178,7 +167,7 @@ final class RequestLogValve extends ValveBase implements AccessLog {
     }
 
     @SuppressWarnings("unchecked")
-    private <M extends Meter> M meter(MeterKey key, Function<MeterRegistry, M> register) {
+    private <M extends Meter> M meter(List<Object> key, Function<MeterRegistry, M> register) {
         Meter known = meters.get(key);
         return known != null ? (M) known : (M) meters.computeIfAbsent(key, k -> register.apply(registry.get()));
     }
@@ -212,23 +201,23 @@ final class RequestLogValve extends ValveBase implements AccessLog {
         boolean success = status >= 200 && status < 300;
         if (success && bytesIn > 0 && (upload || manifest && method.equals("PUT"))) {
             String kind = upload ? "blob" : "manifest";
-            meter(new MeterKey("cangku.bytes.pushed", kind), meters -> Counter.builder("cangku.bytes.pushed").baseUnit("bytes")
+            meter(List.of("cangku.bytes.pushed", kind), meters -> Counter.builder("cangku.bytes.pushed").baseUnit("bytes")
                     .description("Request body bytes accepted by blob uploads and manifest pushes")
                     .tag("kind", kind).register(meters)).increment(bytesIn);
         }
         if (success && method.equals("GET") && (blob || manifest)) {
             String kind = blob ? "blob" : "manifest";
-            meter(new MeterKey("cangku.bytes.pulled", kind), meters -> Counter.builder("cangku.bytes.pulled").baseUnit("bytes")
+            meter(List.of("cangku.bytes.pulled", kind), meters -> Counter.builder("cangku.bytes.pulled").baseUnit("bytes")
                     .description("Response body bytes of blob and manifest pulls")
                     .tag("kind", kind).register(meters)).increment(bytesOut);
         }
         if (upload && !method.equals("GET")) {
             String outcome = success ? "success" : status >= 500 ? "error" : "refused";
             String knownMethod = KNOWN_METHODS.contains(method) ? method : "UNKNOWN";
-            meter(new MeterKey("cangku.upload.requests", knownMethod, outcome), meters -> Timer.builder("cangku.upload.requests")
+            meter(List.of("cangku.upload.requests", knownMethod, outcome), meters -> Timer.builder("cangku.upload.requests")
                     .description("Upload requests (POST, PATCH, PUT of a blob upload) by duration")
                     .tags("method", knownMethod, "outcome", outcome).register(meters)).record(nanos, TimeUnit.NANOSECONDS);
-            meter(new MeterKey("cangku.upload.request.size", knownMethod, outcome), meters -> DistributionSummary.builder("cangku.upload.request.size")
+            meter(List.of("cangku.upload.request.size", knownMethod, outcome), meters -> DistributionSummary.builder("cangku.upload.request.size")
                     .baseUnit("bytes").description("Body bytes per upload request")
                     .tags("method", knownMethod, "outcome", outcome).register(meters)).record(bytesIn);
         }
@@ -239,7 +228,7 @@ final class RequestLogValve extends ValveBase implements AccessLog {
                 case 429 -> "throttled";
                 default -> "invalid";
             };
-            meter(new MeterKey("cangku.logins", outcome), meters -> Counter.builder("cangku.logins")
+            meter(List.of("cangku.logins", outcome), meters -> Counter.builder("cangku.logins")
                     .description("Token requests (docker login and every token fetch) by outcome")
                     .tag("outcome", outcome).register(meters)).increment();
         }
