@@ -57,10 +57,13 @@ public class UploadService {
             .maximumSize(10_000).expireAfterAccess(Duration.ofHours(1)).recordStats().build();
     /**
      * Each session's info as this replica wrote or last read it, so that a PATCH does not read it again: it
-     * cost half a millisecond of each chunk's time (bench/README.md, "Chunked push"). Info never changes once
-     * written. A session another replica ended (or this one, racing a read that put it back) may still be
-     * found here; every use of it but a cancel then reads the session's data, which ending a session deletes
-     * first, and answers BLOB_UPLOAD_UNKNOWN from that. A cancel reads the info from storage.
+     * cost half a millisecond of each chunk's time (bench/README.md, "Where a chunk's time goes"). Info never
+     * changes once written. A session another replica ended (or this one, racing a read that put it back) may
+     * still be found here; every use of it but a cancel then reads the session's data, which ending a session
+     * deletes first, and answers BLOB_UPLOAD_UNKNOWN from that. A cancel reads the info from storage. A crash
+     * that loses the info (an ephemeral write) is a crash of the machine: the process starting after it has
+     * nothing here. (Were it a storage server's alone, this replica could go on with the session; its bytes
+     * are still checked against the digest before anything is published.)
      */
     private final Cache<String, UploadInfo> infos = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterAccess(Duration.ofHours(1)).recordStats().build();
