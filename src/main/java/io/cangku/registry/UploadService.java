@@ -303,10 +303,12 @@ public class UploadService {
 
     private void discard(String id) throws IOException {
         hashStates.invalidate(id);
+        Optional<UploadInfo> info = Optional.ofNullable(infos.getIfPresent(id)); // for its owner, to release the quota
         infos.invalidate(id);
-        Optional<UploadInfo> info;
         try {
-            info = readInfo(id);
+            if (info.isEmpty()) {
+                info = readInfo(id);
+            }
         } catch (IOException | RuntimeException e) {
             info = Optional.empty(); // unreadable: its owner marker is pruned when the owner reaches the limit
         }
