@@ -136,9 +136,11 @@ final class RequestLogValve extends ValveBase implements AccessLog {
                         + " client=" + request.getRemoteAddr())
                 .log();
 
-        time(request, method, route, status, nanos);
+        // a client chooses the method: one outside the standard ones is tagged UNKNOWN, keeping the tags bounded
+        String knownMethod = KNOWN_METHODS.contains(method) ? method : "UNKNOWN";
+        time(request, knownMethod, route, status, nanos);
         if (route != null) {
-            count(route, method, status, bytesIn, bytesOut, nanos);
+            count(route, knownMethod, status, bytesIn, bytesOut, nanos);
         }
     }
 
@@ -150,10 +152,9 @@ final class RequestLogValve extends ValveBase implements AccessLog {
      * valve already knows the route, the status and the time. Every tag is bounded: the route is a template, an
      * unknown method is {@code UNKNOWN}, an exception is named by its class.
      */
-    private void time(Request request, String method, String route, int status, long nanos) {
+    private void time(Request request, String knownMethod, String route, int status, long nanos) {
         Object failure = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
         String exception = failure instanceof Throwable t ? t.getClass().getSimpleName() : "none";
-        String knownMethod = KNOWN_METHODS.contains(method) ? method : "UNKNOWN";
         String uri = uriTag(route, status);
         meter(List.of("http.server.requests", knownMethod, uri, status, exception), meters -> Timer.builder("http.server.requests")
                 .description("Duration of HTTP server request handling")
@@ -194,26 +195,25 @@ final class RequestLogValve extends ValveBase implements AccessLog {
         };
     }
 
-    private void count(String route, String method, int status, long bytesIn, long bytesOut, long nanos) {
+    private void count(String route, String knownMethod, int status, long bytesIn, long bytesOut, long nanos) {
         boolean manifest = route.equals("/v2/{name}/manifests/{reference}");
         boolean blob = route.equals("/v2/{name}/blobs/{digest}");
         boolean upload = route.startsWith("/v2/{name}/blobs/uploads/");
         boolean success = status >= 200 && status < 300;
-        if (success && bytesIn > 0 && (upload || manifest && method.equals("PUT"))) {
+        if (success && bytesIn > 0 && (upload || manifest && knownMethod.equals("PUT"))) {
             String kind = upload ? "blob" : "manifest";
             meter(List.of("cangku.bytes.pushed", kind), meters -> Counter.builder("cangku.bytes.pushed").baseUnit("bytes")
                     .description("Request body bytes accepted by blob uploads and manifest pushes")
                     .tag("kind", kind).register(meters)).increment(bytesIn);
         }
-        if (success && method.equals("GET") && (blob || manifest)) {
+        if (success && knownMethod.equals("GET") && (blob || manifest)) {
             String kind = blob ? "blob" : "manifest";
             meter(List.of("cangku.bytes.pulled", kind), meters -> Counter.builder("cangku.bytes.pulled").baseUnit("bytes")
                     .description("Response body bytes of blob and manifest pulls")
                     .tag("kind", kind).register(meters)).increment(bytesOut);
         }
-        if (upload && !method.equals("GET")) {
+        if (upload && !knownMethod.equals("GET")) {
             String outcome = success ? "success" : status >= 500 ? "error" : "refused";
-            String knownMethod = KNOWN_METHODS.contains(method) ? method : "UNKNOWN";
             meter(List.of("cangku.upload.requests", knownMethod, outcome), meters -> Timer.builder("cangku.upload.requests")
                     .description("Upload requests (POST, PATCH, PUT of a blob upload) by duration")
                     .tags("method", knownMethod, "outcome", outcome).register(meters)).record(nanos, TimeUnit.NANOSECONDS);
